@@ -1,0 +1,201 @@
+//! The command line: `serve` (default), `migrate`, `token`, `seed`, `schema`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use entities::{compact, jurisdiction};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
+use tracing_subscriber::EnvFilter;
+use uuid::Uuid;
+
+use crate::auth::{Authenticator, Claims};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Cli, Command, Config, LogFormat, MigrateAction, TokenArgs};
+use crate::domain::enums::Role;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::{db, graphql, http, seed};
+
+/// Runs the command line and returns the process exit code.
+pub async fn run(cli: Cli) -> ExitCode {
+    init_tracing(cli.config.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config).await,
+        Command::Migrate { action } => migrate(&cli.config, action).await,
+        Command::Token(args) => token(&cli.config, args).await,
+        Command::Seed => run_seed(&cli.config).await,
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let detail = match &err {
+                AppError::Internal(detail) => detail.clone(),
+                other => other.message(),
+            };
+            eprintln!("error: {detail}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: draining requests in flight");
+}
+
+async fn serve(config: Config) -> AppResult<()> {
+    let bind = config.bind;
+    let state = AppState::build(config, Arc::new(SystemClock)).await?;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| AppError::Internal(format!("cannot listen on {bind}: {e}")))?;
+    let addr = listener.local_addr().map_err(|e| AppError::Internal(e.to_string()))?;
+    tracing::info!(%addr, "serving GraphQL at http://{addr}/graphql (GraphiQL in a browser)");
+    http::serve(listener, state, shutdown_signal()).await.map_err(|e| AppError::Internal(format!("server error: {e}")))
+}
+
+async fn migrate(config: &Config, action: MigrateAction) -> AppResult<()> {
+    let db = db::connect(config).await?;
+    let failed = |e: sea_orm::DbErr| AppError::Internal(format!("migration failed: {e}"));
+    match action {
+        MigrateAction::Up => {
+            Migrator::up(&db, None).await.map_err(failed)?;
+            println!("all migrations applied");
+        }
+        MigrateAction::Down => {
+            Migrator::down(&db, Some(1)).await.map_err(failed)?;
+            println!("rolled back the last migration");
+        }
+        MigrateAction::Status => {
+            let applied = Migrator::get_applied_migrations(&db).await.map_err(failed)?;
+            let pending = Migrator::get_pending_migrations(&db).await.map_err(failed)?;
+            for m in applied {
+                println!("applied  {}", m.name());
+            }
+            for m in pending {
+                println!("pending  {}", m.name());
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn run_seed(config: &Config) -> AppResult<()> {
+    let db = db::connect(config).await?;
+    db::migrate_up(&db).await?;
+    let summary = seed::load(&db, SystemClock.now()).await?;
+    if summary.loaded {
+        println!(
+            "loaded {} jurisdictions, {} compacts with {} memberships, {} incidents, {} resource types",
+            summary.jurisdictions, summary.compacts, summary.memberships, summary.incidents, summary.resource_types
+        );
+    } else {
+        println!("the demo data set is already loaded");
+    }
+    Ok(())
+}
+
+async fn resolve_jurisdiction(db: &DatabaseConnection, text: &str) -> AppResult<Uuid> {
+    if let Ok(id) = Uuid::parse_str(text) {
+        return Ok(id);
+    }
+    jurisdiction::Entity::find()
+        .filter(jurisdiction::Column::Name.eq(text))
+        .one(db)
+        .await?
+        .map(|j| j.id)
+        .ok_or_else(|| AppError::bad_input("jurisdiction", format!("no jurisdiction named {text:?} (run `seed`?)")))
+}
+
+async fn resolve_compact(db: &DatabaseConnection, text: &str) -> AppResult<Uuid> {
+    if let Ok(id) = Uuid::parse_str(text) {
+        return Ok(id);
+    }
+    compact::Entity::find()
+        .filter(Condition::any().add(compact::Column::Name.eq(text)).add(compact::Column::ShortName.eq(text)))
+        .one(db)
+        .await?
+        .map(|c| c.id)
+        .ok_or_else(|| AppError::bad_input("compact", format!("no compact named {text:?} (run `seed`?)")))
+}
+
+async fn token(config: &Config, args: TokenArgs) -> AppResult<()> {
+    let auth = Authenticator::from_config(config)?;
+    for role in &args.roles {
+        if Role::parse(role).is_none() {
+            let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+            return Err(AppError::bad_input("role", format!("unknown role {role:?}; one of {}", names.join(", "))));
+        }
+    }
+    let needs_db = args.jurisdiction.as_deref().is_some_and(|j| Uuid::parse_str(j).is_err())
+        || args.compacts.iter().any(|c| Uuid::parse_str(c).is_err());
+    let db = if needs_db {
+        let db = db::connect(config).await?;
+        db::migrate_up(&db).await?;
+        Some(db)
+    } else {
+        None
+    };
+    let mut jurisdiction = None;
+    let mut compacts = Vec::new();
+    if let Some(text) = &args.jurisdiction {
+        jurisdiction = Some(match &db {
+            Some(db) => resolve_jurisdiction(db, text).await?,
+            None => Uuid::parse_str(text).map_err(|_| AppError::bad_input("jurisdiction", "not an id"))?,
+        });
+    }
+    for text in &args.compacts {
+        compacts.push(match &db {
+            Some(db) => resolve_compact(db, text).await?,
+            None => Uuid::parse_str(text).map_err(|_| AppError::bad_input("compact", "not an id"))?,
+        });
+    }
+    let now = SystemClock.now().timestamp();
+    let claims = Claims {
+        sub: args.subject,
+        name: args.name,
+        exp: now + args.ttl_minutes.max(1) * 60,
+        iat: Some(now),
+        iss: None,
+        aud: None,
+        jurisdiction,
+        roles: args.roles,
+        compacts,
+    };
+    println!("{}", auth.mint(claims)?);
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! Configuration: command-line flags, each with a matching environment variable and a documented default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The mutual-aid API server and its administration commands.
+#[derive(Debug, Parser)]
+#[command(name = "mutual-aid", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What to do; `serve` when none is given.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run pending migrations and serve the GraphQL API (the default).
+    Serve,
+    /// Apply or roll back database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Mint a development JWT signed with the configured key.
+    Token(TokenArgs),
+    /// Load the demo data set (idempotent).
+    Seed,
+    /// Print the GraphQL schema (SDL), byte for byte the checked-in `schema.graphql`.
+    Schema,
+}
+
+/// Migration actions.
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the last migration.
+    Down,
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+/// Arguments of the `token` command.
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// The subject (`sub`): a stable identifier of the person or service.
+    #[arg(long)]
+    pub subject: String,
+    /// The display name (`name`).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The jurisdiction the person represents: its id or its exact name.
+    #[arg(long)]
+    pub jurisdiction: Option<String>,
+    /// A role (repeatable): AUTHORIZED_REPRESENTATIVE, COORDINATOR, COMMITTEE_MEMBER, OBSERVER, INTEGRATION, ADMIN.
+    #[arg(long = "role")]
+    pub roles: Vec<String>,
+    /// A compact the coordinator, committee member or observer is scoped to (repeatable): id, name or short name.
+    #[arg(long = "compact")]
+    pub compacts: Vec<String>,
+    /// Lifetime of the token in minutes.
+    #[arg(long, default_value_t = 480)]
+    pub ttl_minutes: i64,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// JWT signature algorithms accepted by configuration (one is pinned; tokens with another are refused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "UPPER")]
+pub enum JwtAlgorithm {
+    /// HMAC-SHA256 with a shared secret: development and single-party deployments.
+    HS256,
+    /// RSA PKCS#1 v1.5 with SHA-256.
+    RS256,
+    /// ECDSA P-256 with SHA-256.
+    ES256,
+    /// Ed25519.
+    EdDSA,
+}
+
+/// Server configuration shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database URL: `sqlite://path?mode=rwc` (embedded default) or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://mutual-aid.db?mode=rwc", global = true)]
+    pub database_url: String,
+    /// Maximum connections in the database pool.
+    #[arg(long, env = "MUTUAL_AID_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
+    pub db_max_connections: u32,
+    /// Address to listen on.
+    #[arg(long, env = "MUTUAL_AID_BIND", default_value = "127.0.0.1:8080", global = true)]
+    pub bind: SocketAddr,
+    /// Directory for generated state (the development signing key).
+    #[arg(long, env = "MUTUAL_AID_DATA_DIR", default_value = ".", global = true)]
+    pub data_dir: PathBuf,
+    /// The pinned JWT algorithm.
+    #[arg(long, env = "MUTUAL_AID_JWT_ALGORITHM", value_enum, default_value = "HS256", global = true)]
+    pub jwt_algorithm: JwtAlgorithm,
+    /// HS256 secret (at least 32 bytes). Without it, a random key is generated once and kept in the data directory.
+    #[arg(long, env = "MUTUAL_AID_JWT_SECRET", global = true, hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// PEM file with the public key that verifies RS256/ES256/EdDSA tokens.
+    #[arg(long, env = "MUTUAL_AID_JWT_PUBLIC_KEY", global = true)]
+    pub jwt_public_key: Option<PathBuf>,
+    /// JWKS file (JSON) with the public keys that verify RS256/ES256/EdDSA tokens, chosen by `kid`.
+    #[arg(long, env = "MUTUAL_AID_JWT_JWKS", global = true)]
+    pub jwt_jwks: Option<PathBuf>,
+    /// PEM file with the private key the `token` command signs with (asymmetric algorithms only).
+    #[arg(long, env = "MUTUAL_AID_JWT_PRIVATE_KEY", global = true)]
+    pub jwt_private_key: Option<PathBuf>,
+    /// Required `iss` claim; unchecked when unset.
+    #[arg(long, env = "MUTUAL_AID_JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+    /// Required `aud` claim; unchecked when unset.
+    #[arg(long, env = "MUTUAL_AID_JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
+    #[arg(long, env = "MUTUAL_AID_JWT_LEEWAY_SECONDS", default_value_t = 30, global = true)]
+    pub jwt_leeway_seconds: u64,
+    /// Required `typ` header (compared case-insensitively); tokens without a `typ` header are refused.
+    #[arg(long, env = "MUTUAL_AID_JWT_TYP", default_value = "JWT", global = true)]
+    pub jwt_typ: String,
+    /// Whether introspection is answered (to authenticated and anonymous callers alike).
+    #[arg(long, env = "MUTUAL_AID_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub introspection: bool,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "MUTUAL_AID_MAX_BODY_BYTES", default_value_t = 1_048_576, global = true)]
+    pub max_body_bytes: usize,
+    /// Time limit for one HTTP request, in seconds.
+    #[arg(long, env = "MUTUAL_AID_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, global = true)]
+    pub request_timeout_seconds: u64,
+    /// Deepest selection nesting accepted.
+    #[arg(long, env = "MUTUAL_AID_MAX_DEPTH", default_value_t = 12, global = true)]
+    pub max_depth: usize,
+    /// Largest query complexity accepted (each field costs 1, connections multiply by `first`).
+    #[arg(long, env = "MUTUAL_AID_MAX_COMPLEXITY", default_value_t = 5_000, global = true)]
+    pub max_complexity: usize,
+    /// Most operations accepted in one batched request.
+    #[arg(long, env = "MUTUAL_AID_MAX_BATCH", default_value_t = 10, global = true)]
+    pub max_batch: usize,
+    /// Log format.
+    #[arg(long, env = "MUTUAL_AID_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// A configuration with every default, for tests and embedding.
+    pub fn defaults() -> Self {
+        Cli::parse_from(["mutual-aid"]).config
+    }
+}

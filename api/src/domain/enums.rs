@@ -1,0 +1,217 @@
+//! The enumerations of the domain. They are stored as their SCREAMING_SNAKE names and are the same names in the
+//! GraphQL contract, so one definition serves storage, rules and schema.
+
+use crate::error::{AppError, AppResult};
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] #[graphql(name = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored and published name.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Parses the stored name.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+
+            /// Parses a stored value, treating an unknown one as corruption.
+            pub fn from_db(text: &str) -> AppResult<Self> {
+                Self::parse(text).ok_or_else(|| {
+                    AppError::Internal(format!("unknown {} value {text:?} in the database", stringify!($name)))
+                })
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum! {
+    /// What a person may do, granted by the token. Requesting and assisting party are not roles: they are a
+    /// person's relation to a record, derived from the jurisdiction they represent.
+    Role {
+        /// Signs, requests and offers for the jurisdiction named in the token.
+        AuthorizedRepresentative = "AUTHORIZED_REPRESENTATIVE",
+        /// The coordinating office of the compacts named in the token.
+        Coordinator = "COORDINATOR",
+        /// A member of the dispute committee of the compacts named in the token.
+        CommitteeMember = "COMMITTEE_MEMBER",
+        /// Read-only access to a jurisdiction's or compact's records.
+        Observer = "OBSERVER",
+        /// A service account of a state system syncing records.
+        Integration = "INTEGRATION",
+        /// Maintains the directory: jurisdictions, compacts, memberships, resource types.
+        Admin = "ADMIN",
+    }
+}
+
+string_enum! {
+    /// The kind of a jurisdiction.
+    JurisdictionKind {
+        /// A state, commonwealth or territory.
+        State = "STATE",
+        /// A county or parish.
+        County = "COUNTY",
+        /// A city.
+        City = "CITY",
+        /// A town, village or township.
+        Town = "TOWN",
+        /// A federally recognized tribal nation.
+        TribalNation = "TRIBAL_NATION",
+        /// A special district (fire, water, hospital...).
+        SpecialDistrict = "SPECIAL_DISTRICT",
+        /// A regional council of governments.
+        RegionalCouncil = "REGIONAL_COUNCIL",
+    }
+}
+
+string_enum! {
+    /// Which point of contact this is.
+    ContactKind {
+        /// The first person to call.
+        Primary = "PRIMARY",
+        /// The person to call when the primary is unavailable.
+        Alternate = "ALTERNATE",
+        /// The number answered around the clock (dispatch, EOC duty officer).
+        TwentyFourHour = "TWENTY_FOUR_HOUR",
+    }
+}
+
+string_enum! {
+    /// The kind of a mutual-aid compact.
+    CompactKind {
+        /// Between states (EMAC).
+        Interstate = "INTERSTATE",
+        /// Statewide among a state's political subdivisions (Utah SMAA, Connecticut IMAC).
+        Intrastate = "INTRASTATE",
+        /// Among the members of a region (a council of governments' program).
+        Regional = "REGIONAL",
+        /// Town to town, including automatic aid.
+        Local = "LOCAL",
+        /// Across a national border (IEMC).
+        International = "INTERNATIONAL",
+    }
+}
+
+string_enum! {
+    /// When the payment clock of a compact starts.
+    PaymentClock {
+        /// From receipt of the notice of intent to seek reimbursement (Utah R704-2-10(5)).
+        NoticeReceived = "NOTICE_RECEIVED",
+        /// From receipt of the itemized statement (the AACOG agreement).
+        StatementReceived = "STATEMENT_RECEIVED",
+    }
+}
+
+string_enum! {
+    /// The state of a membership.
+    MembershipStatus {
+        /// A member in good standing.
+        Active = "ACTIVE",
+        /// The member has given notice; the membership ends at `terminationEffectiveAt`.
+        TerminationNoticed = "TERMINATION_NOTICED",
+        /// No longer a member: no new requests or offers under the compact.
+        Terminated = "TERMINATED",
+    }
+}
+
+string_enum! {
+    /// The kind of an incident.
+    IncidentKind {
+        /// A natural or technological disaster.
+        Disaster = "DISASTER",
+        /// A civil emergency.
+        CivilEmergency = "CIVIL_EMERGENCY",
+        /// A homeland security activity.
+        HomelandSecurityActivity = "HOMELAND_SECURITY_ACTIVITY",
+        /// An imminent threat of disaster.
+        DisasterThreat = "DISASTER_THREAT",
+        /// An exercise or drill.
+        Exercise = "EXERCISE",
+    }
+}
+
+string_enum! {
+    /// How an emergency was declared.
+    DeclarationForm {
+        /// Declared orally: a written declaration falls due per the compact's policy.
+        Oral = "ORAL",
+        /// Declared in writing.
+        Written = "WRITTEN",
+    }
+}
+
+string_enum! {
+    /// The state of an incident.
+    IncidentStatus {
+        /// The emergency is ongoing.
+        Active = "ACTIVE",
+        /// The emergency is over; no new requests.
+        Closed = "CLOSED",
+    }
+}
+
+string_enum! {
+    /// The kind of a resource type (NIMS).
+    ResourceKind {
+        /// An individual in a position (e.g. an EOC manager).
+        Personnel = "PERSONNEL",
+        /// A team with its members and equipment.
+        Team = "TEAM",
+        /// A piece of equipment, with or without operator.
+        Equipment = "EQUIPMENT",
+        /// Consumable supplies.
+        Supplies = "SUPPLIES",
+        /// A facility (shelter, staging area).
+        Facility = "FACILITY",
+    }
+}
+
+string_enum! {
+    /// The type of record an event is about.
+    RecordType {
+        /// A jurisdiction and its contacts and representatives.
+        Jurisdiction = "JURISDICTION",
+        /// A compact and its policy.
+        Compact = "COMPACT",
+        /// A membership of a compact.
+        Membership = "MEMBERSHIP",
+        /// An incident.
+        Incident = "INCIDENT",
+        /// A resource type of the catalog.
+        ResourceType = "RESOURCE_TYPE",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(*role));
+        }
+        for kind in JurisdictionKind::ALL {
+            assert_eq!(JurisdictionKind::parse(kind.as_str()), Some(*kind));
+        }
+        assert_eq!(Role::parse("admin"), None);
+        assert!(Role::from_db("nope").is_err());
+    }
+}

@@ -1,0 +1,124 @@
+//! Incident queries and mutations. Every read goes through `domain::access::incidents_visible_to`.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use entities::incident;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::domain::access::incidents_visible_to;
+use crate::domain::enums::IncidentStatus;
+use crate::domain::incidents::{
+    self as domain, CloseIncidentInput, DeclareIncidentInput, RecordWrittenDeclarationInput,
+};
+use crate::domain::validate;
+use crate::graphql::connection::{Page, paginate};
+use crate::graphql::types::Incident;
+use crate::graphql::{RoleGuard, state, viewer};
+use crate::scalars::DateTime;
+
+/// Filters of the incident list; all given filters must match.
+#[derive(Debug, Default, InputObject)]
+pub struct IncidentFilter {
+    /// Any of these statuses.
+    pub statuses: Option<Vec<IncidentStatus>>,
+    /// Declared by this jurisdiction.
+    pub jurisdiction_id: Option<ID>,
+    /// Declared under this compact.
+    pub compact_id: Option<ID>,
+    /// Declared at or after this instant.
+    pub declared_after: Option<DateTime>,
+    /// Declared before this instant.
+    pub declared_before: Option<DateTime>,
+    /// Changed at or after this instant (for incremental sync).
+    pub updated_since: Option<DateTime>,
+}
+
+/// Incident queries.
+#[derive(Default)]
+pub struct IncidentQuery;
+
+#[Object]
+impl IncidentQuery {
+    /// An incident by id; null if there is none or the caller may not see it.
+    #[graphql(guard = "RoleGuard::authenticated()")]
+    async fn incident(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Incident>> {
+        let id = validate::id("id", &id)?;
+        Ok(domain::find_visible(&state(ctx).db, viewer(ctx), id).await?.map(Incident))
+    }
+
+    /// Incidents the caller may see, most recently declared first.
+    #[graphql(
+        guard = "RoleGuard::authenticated()",
+        complexity = "crate::graphql::connection::cost(first, child_complexity)"
+    )]
+    async fn incidents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "What to include.")] filter: Option<IncidentFilter>,
+    ) -> Result<Page<Incident>> {
+        let filter = filter.unwrap_or_default();
+        let mut select = incident::Entity::find().filter(incidents_visible_to(viewer(ctx)));
+        if let Some(statuses) = &filter.statuses {
+            select = select.filter(incident::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
+        }
+        if let Some(id) = &filter.jurisdiction_id {
+            select = select.filter(incident::Column::JurisdictionId.eq(validate::id("filter.jurisdictionId", id)?));
+        }
+        if let Some(id) = &filter.compact_id {
+            select = select.filter(incident::Column::CompactId.eq(validate::id("filter.compactId", id)?));
+        }
+        if let Some(at) = filter.declared_after {
+            select = select.filter(incident::Column::DeclaredAt.gte(at.0));
+        }
+        if let Some(at) = filter.declared_before {
+            select = select.filter(incident::Column::DeclaredAt.lt(at.0));
+        }
+        if let Some(at) = filter.updated_since {
+            select = select.filter(incident::Column::UpdatedAt.gte(at.0));
+        }
+        let select = select.order_by_desc(incident::Column::DeclaredAt).order_by_asc(incident::Column::Id);
+        Ok(paginate(&state(ctx).db, select, first, after, Incident).await?)
+    }
+}
+
+/// The result of a mutation on an incident.
+#[derive(SimpleObject)]
+pub struct IncidentPayload {
+    /// The incident as it is after the change.
+    pub incident: Incident,
+}
+
+/// Incident mutations.
+#[derive(Default)]
+pub struct IncidentMutation;
+
+#[Object]
+impl IncidentMutation {
+    /// Declares an incident for the caller's jurisdiction (or, for a coordinator, a member of their compact). An
+    /// oral declaration gets a written-declaration due date from the compact's policy.
+    #[graphql(guard = "RoleGuard::authenticated()")]
+    async fn declare_incident(&self, ctx: &Context<'_>, input: DeclareIncidentInput) -> Result<IncidentPayload> {
+        let row = domain::declare(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
+        Ok(IncidentPayload { incident: Incident(row) })
+    }
+
+    /// Records the written declaration that follows an oral one.
+    #[graphql(guard = "RoleGuard::authenticated()")]
+    async fn record_written_declaration(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordWrittenDeclarationInput,
+    ) -> Result<IncidentPayload> {
+        let row =
+            domain::record_written_declaration(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
+        Ok(IncidentPayload { incident: Incident(row) })
+    }
+
+    /// Closes an active incident.
+    #[graphql(guard = "RoleGuard::authenticated()")]
+    async fn close_incident(&self, ctx: &Context<'_>, input: CloseIncidentInput) -> Result<IncidentPayload> {
+        let row = domain::close(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
+        Ok(IncidentPayload { incident: Incident(row) })
+    }
+}

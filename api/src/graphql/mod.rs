@@ -1,0 +1,103 @@
+//! The GraphQL schema: roots, guards, context helpers and the schema builder. Resolvers are thin: they read the
+//! viewer and state from the context, call one domain function and map the result.
+
+pub mod connection;
+pub mod directory;
+pub mod incidents;
+pub mod loaders;
+pub mod types;
+pub mod viewer;
+
+use async_graphql::extensions::Tracing;
+use async_graphql::{Context, EmptySubscription, Guard, MergedObject, Schema, SchemaBuilder};
+
+use crate::auth::Viewer;
+use crate::domain::enums::Role;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Every query.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(viewer::ViewerQuery, directory::DirectoryQuery, incidents::IncidentQuery);
+
+/// Every mutation.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(directory::DirectoryMutation, incidents::IncidentMutation);
+
+/// The executable schema.
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+}
+
+/// Builds the schema with the limits of the configuration; `state` is reachable from every resolver.
+pub fn build_schema(state: AppState) -> AppSchema {
+    let config = &state.config;
+    let mut builder = builder()
+        .limit_depth(config.max_depth)
+        .limit_complexity(config.max_complexity)
+        .limit_recursive_depth(64)
+        .limit_directives(16)
+        .extension(Tracing);
+    if !config.introspection {
+        builder = builder.disable_introspection();
+    }
+    builder.data(state).finish()
+}
+
+/// The SDL of the schema, sorted so that diffs of `schema.graphql` are readable.
+pub fn sdl() -> String {
+    let options = async_graphql::SDLExportOptions::new()
+        .sorted_fields()
+        .sorted_arguments()
+        .sorted_enum_items()
+        .include_specified_by();
+    let mut sdl = builder().finish().sdl_with_options(options);
+    if !sdl.ends_with('\n') {
+        sdl.push('\n');
+    }
+    sdl
+}
+
+/// The shared state.
+pub fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
+    ctx.data_unchecked::<AppState>()
+}
+
+/// The caller; anonymous when the request carried no token.
+pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
+    ctx.data_unchecked::<Viewer>()
+}
+
+/// Coarse role checks on fields. Record-level checks live in `domain::access`.
+pub struct RoleGuard {
+    any_of: &'static [Role],
+}
+
+impl RoleGuard {
+    /// Any authenticated caller.
+    pub const fn authenticated() -> Self {
+        RoleGuard { any_of: &[] }
+    }
+
+    /// A caller holding at least one of `roles`.
+    pub const fn any_of(roles: &'static [Role]) -> Self {
+        RoleGuard { any_of: roles }
+    }
+}
+
+impl Guard for RoleGuard {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        let viewer = viewer(ctx);
+        viewer.require_authenticated()?;
+        if self.any_of.is_empty() || self.any_of.iter().any(|role| viewer.has_role(*role)) {
+            Ok(())
+        } else {
+            let names: Vec<&str> = self.any_of.iter().map(|role| role.as_str()).collect();
+            Err(AppError::forbidden(format!("this operation needs one of the roles {}", names.join(", "))).into())
+        }
+    }
+}

@@ -1,0 +1,478 @@
+//! GraphQL output types. They wrap the stored rows and are their own types, so the contract does not follow the
+//! table shape; relations resolve through the request's DataLoader.
+
+use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
+use entities::{
+    authorized_representative, compact, event, incident, jurisdiction, jurisdiction_contact, membership, resource_type,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::domain::directory::membership_status_at;
+use crate::domain::enums::{
+    CompactKind, ContactKind, DeclarationForm, IncidentKind, IncidentStatus, JurisdictionKind, MembershipStatus,
+    RecordType, ResourceKind,
+};
+use crate::domain::policy::Policy;
+use crate::graphql::connection::{Page, paginate};
+use crate::graphql::loaders::{CompactById, ContactsOf, JurisdictionById, Loaders, MembershipsOf, RepresentativesOf};
+use crate::graphql::state;
+use crate::scalars::{Date, DateTime, Sequence};
+
+fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
+    ctx.data_unchecked::<Loaders>()
+}
+
+/// The events of one record, oldest first.
+async fn history(
+    ctx: &Context<'_>,
+    record_id: uuid::Uuid,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<Page<Event>> {
+    let select = event::Entity::find().filter(event::Column::RecordId.eq(record_id)).order_by_asc(event::Column::Id);
+    Ok(paginate(&state(ctx).db, select, first, after, Event).await?)
+}
+
+/// A political subdivision or state that can request or lend help.
+pub struct Jurisdiction(pub jurisdiction::Model);
+
+/// A political subdivision or state that can request or lend help.
+#[Object]
+impl Jurisdiction {
+    /// Opaque, stable id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Official name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Kind of jurisdiction.
+    async fn kind(&self) -> Result<JurisdictionKind> {
+        Ok(JurisdictionKind::from_db(&self.0.kind)?)
+    }
+    /// The enclosing jurisdiction (the state of a county, the county of a city).
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
+        let Some(parent_id) = self.0.parent_id else { return Ok(None) };
+        Ok(loaders(ctx).load_one(JurisdictionById(parent_id)).await?.map(Jurisdiction))
+    }
+    /// Region (a DEMHS region, a Disaster District, a council of governments).
+    async fn region(&self) -> Option<&str> {
+        self.0.region.as_deref()
+    }
+    /// Two-letter postal code of the state.
+    async fn state_code(&self) -> Option<&str> {
+        self.0.state_code.as_deref()
+    }
+    /// Where the jurisdiction's seat is, for "closest resources first".
+    async fn location(&self) -> Option<GeoPoint> {
+        match (self.0.latitude, self.0.longitude) {
+            (Some(latitude), Some(longitude)) => Some(GeoPoint { latitude, longitude }),
+            _ => None,
+        }
+    }
+    /// Points of contact: primary, alternate, 24-hour.
+    async fn contacts(&self, ctx: &Context<'_>) -> Result<Vec<Contact>> {
+        let rows = loaders(ctx).load_one(ContactsOf(self.0.id)).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Contact).collect())
+    }
+    /// People entitled to sign for the jurisdiction, including former ones (see `active`).
+    async fn authorized_representatives(&self, ctx: &Context<'_>) -> Result<Vec<AuthorizedRepresentative>> {
+        let rows = loaders(ctx).load_one(RepresentativesOf(self.0.id)).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(AuthorizedRepresentative).collect())
+    }
+    /// The compacts the jurisdiction belongs or belonged to.
+    async fn memberships(&self, ctx: &Context<'_>) -> Result<Vec<Membership>> {
+        let rows = loaders(ctx).load_one(MembershipsOf(self.0.id)).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Membership).collect())
+    }
+    /// Incremented by every change; pass it as `expectedVersion` to detect concurrent edits.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+    /// When the record last changed.
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
+    }
+    /// Every change to the record, oldest first.
+    async fn history(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Page<Event>> {
+        history(ctx, self.0.id, first, after).await
+    }
+}
+
+/// A latitude/longitude pair in decimal degrees (WGS 84).
+#[derive(Debug, Clone, Copy, SimpleObject)]
+pub struct GeoPoint {
+    /// Degrees north of the equator (negative: south).
+    pub latitude: f64,
+    /// Degrees east of Greenwich (negative: west).
+    pub longitude: f64,
+}
+
+/// A point of contact of a jurisdiction.
+pub struct Contact(pub jurisdiction_contact::Model);
+
+/// A point of contact of a jurisdiction.
+#[Object]
+impl Contact {
+    /// Opaque, stable id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Which contact this is.
+    async fn kind(&self) -> Result<ContactKind> {
+        Ok(ContactKind::from_db(&self.0.kind)?)
+    }
+    /// Full name, or the office for a 24-hour line.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Position or title.
+    async fn title(&self) -> Option<&str> {
+        self.0.title.as_deref()
+    }
+    /// Telephone number.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    /// E-mail address.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+}
+
+/// A person entitled to sign for a jurisdiction.
+pub struct AuthorizedRepresentative(pub authorized_representative::Model);
+
+/// A person entitled to sign for a jurisdiction: its emergency manager, EMD/EMC, or a pre-authorized designee.
+#[Object]
+impl AuthorizedRepresentative {
+    /// Opaque, stable id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Full name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Position or title.
+    async fn title(&self) -> Option<&str> {
+        self.0.title.as_deref()
+    }
+    /// Telephone number.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    /// E-mail address.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// Whether this is a pre-authorized designee rather than the principal representative.
+    async fn designee(&self) -> bool {
+        self.0.designee
+    }
+    /// Whether the person still holds the authority.
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+}
+
+/// A mutual-aid compact.
+pub struct Compact(pub compact::Model);
+
+/// A mutual-aid agreement (EMAC, a statewide act, a regional program, a town-to-town agreement) and its policy.
+#[Object]
+impl Compact {
+    /// Opaque, stable id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Full name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Short name (`Utah SMAA`).
+    async fn short_name(&self) -> &str {
+        &self.0.short_name
+    }
+    /// Kind of compact.
+    async fn kind(&self) -> Result<CompactKind> {
+        Ok(CompactKind::from_db(&self.0.kind)?)
+    }
+    /// Legal authority (statute, rule, resolution).
+    async fn authority(&self) -> &str {
+        &self.0.authority
+    }
+    /// What the compact is for.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// The jurisdiction whose office coordinates the compact (a state EOC, a council of governments).
+    async fn coordinating_jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
+        let Some(id) = self.0.coordinating_jurisdiction_id else { return Ok(None) };
+        Ok(loaders(ctx).load_one(JurisdictionById(id)).await?.map(Jurisdiction))
+    }
+    /// Whether requests need a mission number from the coordinator before sourcing opens.
+    async fn mission_numbers_required(&self) -> bool {
+        self.0.mission_numbers_required
+    }
+    /// The compact's rules and time limits.
+    async fn policy(&self) -> Result<Policy> {
+        Ok(Policy::from_model(&self.0)?)
+    }
+    /// The members, in order of joining.
+    async fn members(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Page<Membership>> {
+        let select = membership::Entity::find()
+            .filter(membership::Column::CompactId.eq(self.0.id))
+            .order_by_asc(membership::Column::JoinedOn)
+            .order_by_asc(membership::Column::Id);
+        Ok(paginate(&state(ctx).db, select, first, after, Membership).await?)
+    }
+    /// Incremented by every change; pass it as `expectedVersion` to detect concurrent edits.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+    /// When the record last changed.
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
+    }
+    /// Every change to the compact and its policy, oldest first.
+    async fn history(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Page<Event>> {
+        history(ctx, self.0.id, first, after).await
+    }
+}
+
+/// A jurisdiction's membership of a compact.
+pub struct Membership(pub membership::Model);
+
+/// A jurisdiction's membership of a compact. Only active members request and offer under the compact.
+#[Object]
+impl Membership {
+    /// Opaque, stable id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The compact.
+    async fn compact(&self, ctx: &Context<'_>) -> Result<Option<Compact>> {
+        Ok(loaders(ctx).load_one(CompactById(self.0.compact_id)).await?.map(Compact))
+    }
+    /// The member.
+    async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
+        Ok(loaders(ctx).load_one(JurisdictionById(self.0.jurisdiction_id)).await?.map(Jurisdiction))
+    }
+    /// Date of the authorizing resolution or signature.
+    async fn joined_on(&self) -> Date {
+        self.0.joined_on.into()
+    }
+    /// Reference of the authorizing resolution.
+    async fn authorizing_resolution(&self) -> Option<&str> {
+        self.0.authorizing_resolution.as_deref()
+    }
+    /// The status now: a noticed termination reads `TERMINATED` once its effective time has passed.
+    async fn status(&self, ctx: &Context<'_>) -> Result<MembershipStatus> {
+        Ok(membership_status_at(&self.0, state(ctx).clock.now())?)
+    }
+    /// When the termination notice was given.
+    async fn termination_noticed_at(&self) -> Option<DateTime> {
+        self.0.termination_noticed_at.map(Into::into)
+    }
+    /// When the termination takes (or took) effect: the notice plus the compact's notice period.
+    async fn termination_effective_at(&self) -> Option<DateTime> {
+        self.0.termination_effective_at.map(Into::into)
+    }
+    /// Incremented by every change; pass it as `expectedVersion` to detect concurrent edits.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Every change to the membership, oldest first.
+    async fn history(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Page<Event>> {
+        history(ctx, self.0.id, first, after).await
+    }
+}
+
+/// An emergency or disaster event.
+pub struct Incident(pub incident::Model);
+
+/// An emergency or disaster event declared by a jurisdiction; requests for assistance are made for an incident.
+#[Object]
+impl Incident {
+    /// Opaque, stable id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Name of the incident.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Kind of incident.
+    async fn kind(&self) -> Result<IncidentKind> {
+        Ok(IncidentKind::from_db(&self.0.kind)?)
+    }
+    /// Whether the incident is ongoing.
+    async fn status(&self) -> Result<IncidentStatus> {
+        Ok(IncidentStatus::from_db(&self.0.status)?)
+    }
+    /// The declaring jurisdiction.
+    async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
+        Ok(loaders(ctx).load_one(JurisdictionById(self.0.jurisdiction_id)).await?.map(Jurisdiction))
+    }
+    /// The compact whose assistance the declaration activates.
+    async fn compact(&self, ctx: &Context<'_>) -> Result<Option<Compact>> {
+        let Some(id) = self.0.compact_id else { return Ok(None) };
+        Ok(loaders(ctx).load_one(CompactById(id)).await?.map(Compact))
+    }
+    /// What is happening.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Where, in words.
+    async fn location_description(&self) -> Option<&str> {
+        self.0.location_description.as_deref()
+    }
+    /// Where, as coordinates.
+    async fn location(&self) -> Option<GeoPoint> {
+        match (self.0.latitude, self.0.longitude) {
+            (Some(latitude), Some(longitude)) => Some(GeoPoint { latitude, longitude }),
+            _ => None,
+        }
+    }
+    /// When the emergency was declared.
+    async fn declared_at(&self) -> DateTime {
+        self.0.declared_at.into()
+    }
+    /// Whether the declaration was oral or written.
+    async fn declaration_form(&self) -> Result<DeclarationForm> {
+        Ok(DeclarationForm::from_db(&self.0.declaration_form)?)
+    }
+    /// When the written declaration is due after an oral one (per the compact's policy); null when none is due.
+    async fn written_declaration_due_at(&self) -> Option<DateTime> {
+        self.0.written_declaration_due_at.map(Into::into)
+    }
+    /// When the written declaration was received.
+    async fn written_declaration_at(&self) -> Option<DateTime> {
+        self.0.written_declaration_at.map(Into::into)
+    }
+    /// Incremented by every change; pass it as `expectedVersion` to detect concurrent edits.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When the record was created.
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+    /// When the record last changed.
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
+    }
+    /// Every change to the incident, oldest first.
+    async fn history(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Page<Event>> {
+        history(ctx, self.0.id, first, after).await
+    }
+}
+
+/// A NIMS-style resource type.
+pub struct ResourceType(pub resource_type::Model);
+
+/// A NIMS-style resource type of the shared catalog.
+#[Object]
+impl ResourceType {
+    /// Opaque, stable id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Category (Fire/Hazardous Materials, Search and Rescue...).
+    async fn category(&self) -> &str {
+        &self.0.category
+    }
+    /// Kind of resource.
+    async fn kind(&self) -> Result<ResourceKind> {
+        Ok(ResourceKind::from_db(&self.0.kind)?)
+    }
+    /// Name (`Engine, Fire (Structural)`).
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// NIMS type level: 1 is the most capable.
+    async fn type_level(&self) -> Option<i32> {
+        self.0.type_level
+    }
+    /// External id, such as the RTLT `x-508-nnnn` identifier.
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
+    /// What the resource is and does.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+}
+
+/// One change to one record.
+pub struct Event(pub event::Model);
+
+/// One change to one record: the audit trail, the change feed and the source of subscription messages.
+#[Object]
+impl Event {
+    /// Position in the log; strictly increasing.
+    async fn sequence(&self) -> Sequence {
+        Sequence(self.0.id)
+    }
+    /// When the change was made.
+    async fn occurred_at(&self) -> DateTime {
+        self.0.occurred_at.into()
+    }
+    /// Who made it.
+    async fn actor(&self) -> Actor {
+        Actor {
+            subject: self.0.actor_subject.clone(),
+            name: self.0.actor_name.clone(),
+            jurisdiction_id: self.0.actor_jurisdiction_id.map(|id| ID(id.to_string())),
+        }
+    }
+    /// The type of the changed record.
+    async fn record_type(&self) -> Result<RecordType> {
+        Ok(RecordType::from_db(&self.0.record_type)?)
+    }
+    /// The id of the changed record.
+    async fn record_id(&self) -> ID {
+        ID(self.0.record_id.to_string())
+    }
+    /// What happened (`CREATED`, `POLICY_UPDATED`, `TERMINATION_NOTICED`...).
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+    /// The status before, for status changes.
+    async fn from_status(&self) -> Option<&str> {
+        self.0.from_status.as_deref()
+    }
+    /// The status after, for status changes and creations.
+    async fn to_status(&self) -> Option<&str> {
+        self.0.to_status.as_deref()
+    }
+    /// The compact the record belongs to.
+    async fn compact_id(&self) -> Option<ID> {
+        self.0.compact_id.map(|id| ID(id.to_string()))
+    }
+    /// The details of the change.
+    async fn payload(&self) -> Json<serde_json::Value> {
+        Json(self.0.payload.clone())
+    }
+}
+
+/// Who made a change.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Actor {
+    /// The `sub` of the token (`system` for the server itself).
+    pub subject: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// The jurisdiction the person represented.
+    pub jurisdiction_id: Option<ID>,
+}

@@ -1,0 +1,273 @@
+//! HTTP: the GraphQL endpoint with GraphQL-over-HTTP semantics (media types, status codes, GET for queries
+//! only), GraphiQL, health and readiness probes, limits, request logging and graceful shutdown.
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::{BatchRequest, BatchResponse, Request, Response};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::{Json, Router};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::{Viewer, bearer_token};
+use crate::error::AppError;
+use crate::graphql::{AppSchema, build_schema, loaders::loaders};
+use crate::state::AppState;
+
+/// The media type of GraphQL-over-HTTP responses.
+pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+#[derive(Clone)]
+struct Http {
+    state: AppState,
+    schema: AppSchema,
+}
+
+/// The router of the API.
+pub fn router(state: AppState) -> Router {
+    let schema = build_schema(state.clone());
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .with_state(Http { state, schema })
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Serves until `shutdown` resolves, then stops accepting and drains requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+async fn readyz(State(http): State<Http>) -> impl IntoResponse {
+    match http.state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl MediaType {
+    fn header(self) -> HeaderValue {
+        match self {
+            MediaType::GraphqlResponseJson => {
+                HeaderValue::from_static("application/graphql-response+json; charset=utf-8")
+            }
+            MediaType::Json => HeaderValue::from_static("application/json; charset=utf-8"),
+        }
+    }
+}
+
+/// Picks the response media type from `Accept`: `application/graphql-response+json` unless the client asks for
+/// `application/json` only; `None` when the client accepts neither.
+fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(MediaType::GraphqlResponseJson);
+    };
+    let mut json = false;
+    let mut any = false;
+    for item in accept.split(',') {
+        let mut parts = item.split(';').map(str::trim);
+        let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let refused = parts.any(|p| p.replace(' ', "") == "q=0");
+        if refused {
+            continue;
+        }
+        match media.as_str() {
+            GRAPHQL_RESPONSE_JSON => return Some(MediaType::GraphqlResponseJson),
+            "application/json" => json = true,
+            "*/*" | "application/*" => any = true,
+            _ => {}
+        }
+    }
+    if json {
+        Some(MediaType::Json)
+    } else if any {
+        Some(MediaType::GraphqlResponseJson)
+    } else {
+        None
+    }
+}
+
+fn error_body(status: StatusCode, err: &AppError, media: MediaType) -> axum::response::Response {
+    let body = serde_json::json!({ "errors": [{ "message": err.message(), "extensions": { "code": err.code() } }] });
+    let mut response = (status, Json(body)).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, media.header());
+    if matches!(err, AppError::Unauthenticated(_)) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
+    }
+    response
+}
+
+fn authenticate(http: &Http, headers: &HeaderMap) -> Result<Viewer, AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Viewer::anonymous()) };
+    let value = value.to_str().map_err(|_| AppError::Unauthenticated("invalid Authorization header".into()))?;
+    let token = bearer_token(value)
+        .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
+    http.state.auth.authenticate(token)
+}
+
+/// A request error (parse, validation, limits): nothing executed, so no data and no error has a path.
+fn is_request_error(response: &Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+async fn execute(http: &Http, viewer: Viewer, batch: BatchRequest, media: MediaType) -> axum::response::Response {
+    let prepare = |request: Request| request.data(viewer.clone()).data(loaders(http.state.db.clone()));
+    let batch = match batch {
+        BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
+        BatchRequest::Batch(requests) => BatchRequest::Batch(requests.into_iter().map(prepare).collect()),
+    };
+    let timeout = Duration::from_secs(http.state.config.request_timeout_seconds);
+    let Ok(response) = tokio::time::timeout(timeout, http.schema.execute_batch(batch)).await else {
+        let err = AppError::Timeout(http.state.config.request_timeout_seconds);
+        return error_body(StatusCode::GATEWAY_TIMEOUT, &err, media);
+    };
+    let status = match (&response, media) {
+        (BatchResponse::Single(single), MediaType::GraphqlResponseJson) if is_request_error(single) => {
+            StatusCode::BAD_REQUEST
+        }
+        _ => StatusCode::OK,
+    };
+    let mut http_response = (status, Json(&response)).into_response();
+    http_response.headers_mut().insert(header::CONTENT_TYPE, media.header());
+    http_response
+}
+
+fn bad_request(message: impl Into<String>, media: MediaType) -> axum::response::Response {
+    error_body(StatusCode::BAD_REQUEST, &AppError::BadUserInput { field: None, message: message.into() }, media)
+}
+
+fn not_acceptable() -> axum::response::Response {
+    (StatusCode::NOT_ACCEPTABLE, "this endpoint answers application/graphql-response+json or application/json\n")
+        .into_response()
+}
+
+async fn graphql_get(
+    State(http): State<Http>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> axum::response::Response {
+    let wants_html =
+        headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("text/html"));
+    let query = query.unwrap_or_default();
+    if wants_html && query.is_empty() {
+        return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish())
+            .into_response();
+    }
+    let Some(media) = negotiate(&headers) else { return not_acceptable() };
+    let request = match async_graphql::http::parse_query_string(&query) {
+        Ok(request) => request,
+        Err(e) => return bad_request(format!("invalid GraphQL request in the query string: {e}"), media),
+    };
+    if request.query.trim().is_empty() && request.extensions.get("persistedQuery").is_none() {
+        return bad_request("the `query` parameter is required", media);
+    }
+    if is_mutation(&request) {
+        let err = AppError::BadUserInput { field: None, message: "mutations are only accepted over POST".into() };
+        let mut response = error_body(StatusCode::METHOD_NOT_ALLOWED, &err, media);
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let viewer = match authenticate(&http, &headers) {
+        Ok(viewer) => viewer,
+        Err(err) => return error_body(StatusCode::UNAUTHORIZED, &err, media),
+    };
+    execute(&http, viewer, BatchRequest::Single(request), media).await
+}
+
+/// Whether the operation a GET request would run is a mutation (or a subscription, which GET cannot carry).
+fn is_mutation(request: &Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else { return false };
+    let kind = match (&document.operations, &request.operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
+        _ => None,
+    };
+    matches!(kind, Some(OperationType::Mutation | OperationType::Subscription))
+}
+
+async fn graphql_post(State(http): State<Http>, headers: HeaderMap, body: Bytes) -> axum::response::Response {
+    let Some(media) = negotiate(&headers) else { return not_acceptable() };
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !content_type.to_ascii_lowercase().starts_with("application/json") {
+        let err = AppError::BadUserInput {
+            field: None,
+            message: "POST requests must have Content-Type: application/json".into(),
+        };
+        return error_body(StatusCode::UNSUPPORTED_MEDIA_TYPE, &err, media);
+    }
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(e) => return bad_request(format!("the body is not a GraphQL request: {e}"), media),
+    };
+    if let BatchRequest::Batch(requests) = &batch {
+        if requests.is_empty() {
+            return bad_request("an empty batch", media);
+        }
+        if requests.len() > http.state.config.max_batch {
+            return bad_request(format!("a batch may hold at most {} operations", http.state.config.max_batch), media);
+        }
+    }
+    let viewer = match authenticate(&http, &headers) {
+        Ok(viewer) => viewer,
+        Err(err) => return error_body(StatusCode::UNAUTHORIZED, &err, media),
+    };
+    execute(&http, viewer, batch, media).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn negotiation_prefers_graphql_response_json() {
+        assert!(matches!(negotiate(&HeaderMap::new()), Some(MediaType::GraphqlResponseJson)));
+        assert!(matches!(negotiate(&accept("application/json")), Some(MediaType::Json)));
+        assert!(matches!(
+            negotiate(&accept("application/json, application/graphql-response+json")),
+            Some(MediaType::GraphqlResponseJson)
+        ));
+        assert!(matches!(negotiate(&accept("*/*")), Some(MediaType::GraphqlResponseJson)));
+        assert!(negotiate(&accept("text/plain")).is_none());
+    }
+
+    #[test]
+    fn mutations_are_recognized_for_get() {
+        assert!(is_mutation(&Request::new("mutation { x }")));
+        assert!(!is_mutation(&Request::new("{ viewer { authenticated } }")));
+        assert!(is_mutation(&Request::new("query A { a } mutation B { b }").operation_name("B")));
+    }
+}

@@ -1,0 +1,14 @@
+//! The mutual-aid GraphQL API: configuration, state, errors, identity, HTTP, the schema and the domain rules.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod scalars;
+pub mod seed;
+pub mod state;

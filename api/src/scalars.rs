@@ -1,0 +1,104 @@
+//! Custom scalars of the contract: `DateTime` (RFC 3339, always UTC with `Z`) and `Date` (ISO 8601 calendar date).
+//! Money uses the `Decimal` scalar (an exact decimal carried as a string).
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use chrono::{NaiveDate, SecondsFormat, Utc};
+
+/// An instant, written in RFC 3339 and always in UTC (`2026-11-18T14:30:00Z`). Inputs with an offset are accepted
+/// and converted to UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DateTime(pub chrono::DateTime<Utc>);
+
+#[Scalar(name = "DateTime")]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => chrono::DateTime::parse_from_rfc3339(text)
+                .map(|at| DateTime(at.with_timezone(&Utc)))
+                .map_err(|_| InputValueError::custom(format!("{text:?} is not an RFC 3339 date-time"))),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+}
+
+impl From<chrono::DateTime<Utc>> for DateTime {
+    fn from(at: chrono::DateTime<Utc>) -> Self {
+        DateTime(at)
+    }
+}
+
+/// A calendar date without a time zone (`2026-11-18`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date(pub NaiveDate);
+
+#[Scalar(name = "Date")]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map(Date)
+                .map_err(|_| InputValueError::custom(format!("{text:?} is not a date (YYYY-MM-DD)"))),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+impl From<NaiveDate> for Date {
+    fn from(date: NaiveDate) -> Self {
+        Date(date)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_time_is_written_in_utc_with_z() {
+        let parsed = <DateTime as ScalarType>::parse(Value::String("2026-11-18T09:30:00-05:00".into())).unwrap();
+        assert_eq!(parsed.to_value(), Value::String("2026-11-18T14:30:00Z".into()));
+    }
+
+    #[test]
+    fn bad_dates_are_refused() {
+        assert!(<Date as ScalarType>::parse(Value::String("18/11/2026".into())).is_err());
+        assert!(<DateTime as ScalarType>::parse(Value::String("yesterday".into())).is_err());
+    }
+}
+
+/// The sequence number of an event: a 64-bit integer carried as a decimal string, strictly increasing in the order
+/// events were written. Clients keep the last one they saw to resume from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Sequence(pub i64);
+
+#[Scalar(name = "Sequence")]
+impl ScalarType for Sequence {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .map(Sequence)
+                .ok_or_else(|| InputValueError::custom(format!("{text:?} is not a sequence number"))),
+            Value::Number(n) => n
+                .as_i64()
+                .filter(|n| *n >= 0)
+                .map(Sequence)
+                .ok_or_else(|| InputValueError::custom("a sequence number is a non-negative integer")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}

@@ -1,0 +1,34 @@
+//! The application state, built once at start-up (and once per test): no globals.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::Authenticator;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db;
+use crate::error::AppResult;
+
+/// Everything a request needs.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The connection pool.
+    pub db: DatabaseConnection,
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// Token validation.
+    pub auth: Arc<Authenticator>,
+    /// The source of "now".
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// Connects, runs pending migrations and loads the keys.
+    pub async fn build(config: Config, clock: Arc<dyn Clock>) -> AppResult<Self> {
+        let auth = Authenticator::from_config(&config)?;
+        let db = db::connect(&config).await?;
+        db::migrate_up(&db).await?;
+        Ok(AppState { db, config: Arc::new(config), auth: Arc::new(auth), clock })
+    }
+}

@@ -1,0 +1,29 @@
+//! A point of contact of a jurisdiction: primary, alternate or 24-hour.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "jurisdiction_contacts")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub jurisdiction_id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::jurisdiction::Entity",
+        from = "Column::JurisdictionId",
+        to = "super::jurisdiction::Column::Id"
+    )]
+    Jurisdiction,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,16 @@
+//! Schema migrations, one timestamped file per change, written with the SeaORM schema builder so that the same
+//! files run on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_directory;
+
+/// The ordered list of migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_directory::Migration)]
+    }
+}

@@ -1,0 +1,241 @@
+//! Identity: accepted tokens, and every way a token is refused (never treated as anonymous).
+
+use base64::Engine;
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{Options, SECRET, TestApp, codes, seed};
+
+const VIEWER: &str = "{ viewer { authenticated subject name roles jurisdiction { name } } }";
+
+fn claims(extra: Value) -> Value {
+    let now = Utc::now().timestamp();
+    let mut base = json!({ "sub": "dana", "exp": now + 600, "iat": now, "roles": ["OBSERVER"] });
+    if let (Some(base), Some(extra)) = (base.as_object_mut(), extra.as_object()) {
+        for (k, v) in extra {
+            base.insert(k.clone(), v.clone());
+        }
+    }
+    base
+}
+
+fn hs(alg: Algorithm, claims: &Value, typ: Option<&str>) -> String {
+    let mut header = Header::new(alg);
+    header.typ = typ.map(str::to_owned);
+    encode(&header, claims, &EncodingKey::from_secret(SECRET.as_bytes())).unwrap()
+}
+
+async fn refused(app: &TestApp, token: &str) -> Value {
+    let response =
+        app.client.post(app.url("/graphql")).bearer_auth(token).json(&json!({ "query": VIEWER })).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(response.headers().get("www-authenticate").is_some());
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(codes(&body), vec!["UNAUTHENTICATED"], "{body}");
+    assert!(body.get("data").is_none(), "a refused token must not run the operation: {body}");
+    body
+}
+
+#[tokio::test]
+async fn anonymous_callers_see_only_the_viewer() {
+    let app = TestApp::seeded().await;
+    let data = app.gql(None, VIEWER, json!({})).await.1;
+    assert_eq!(data["data"]["viewer"]["authenticated"], false);
+    assert_eq!(data["data"]["viewer"]["subject"], Value::Null);
+    for query in [
+        "{ jurisdictions { totalCount } }",
+        "{ compacts { totalCount } }",
+        "{ incidents { totalCount } }",
+        "{ resourceTypes { totalCount } }",
+    ] {
+        let body = app.fails(None, query, json!({}), "UNAUTHENTICATED").await;
+        assert_eq!(body["data"], Value::Null, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_valid_token_names_the_viewer_and_their_jurisdiction() {
+    let app = TestApp::seeded().await;
+    let token =
+        app.token("slco-em", Some(seed("jurisdiction", "salt-lake-county")), &["AUTHORIZED_REPRESENTATIVE"], &[]);
+    let data = app.ok(&token, VIEWER, json!({})).await;
+    assert_eq!(data["viewer"]["authenticated"], true);
+    assert_eq!(data["viewer"]["subject"], "slco-em");
+    assert_eq!(data["viewer"]["roles"], json!(["AUTHORIZED_REPRESENTATIVE"]));
+    assert_eq!(data["viewer"]["jurisdiction"]["name"], "Salt Lake County");
+}
+
+#[tokio::test]
+async fn expired_tampered_and_wrong_algorithm_tokens_are_refused() {
+    let app = TestApp::spawn().await;
+    let good = hs(Algorithm::HS256, &claims(json!({})), Some("JWT"));
+    app.ok(&good, VIEWER, json!({})).await;
+
+    let expired = hs(Algorithm::HS256, &claims(json!({ "exp": Utc::now().timestamp() - 3600 })), Some("JWT"));
+    let body = refused(&app, &expired).await;
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("expired"));
+
+    let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&parts[1]).unwrap();
+    let forged = String::from_utf8(payload).unwrap().replace("OBSERVER", "ADMIN\",\"x\":\"");
+    parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(forged);
+    refused(&app, &parts.join(".")).await;
+
+    let mut signature = good.clone();
+    let last = signature.pop().unwrap();
+    signature.push(if last == 'A' { 'B' } else { 'A' });
+    refused(&app, &signature).await;
+
+    refused(&app, &hs(Algorithm::HS384, &claims(json!({})), Some("JWT"))).await;
+    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+    let payload =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims(json!({ "roles": ["ADMIN"] })).to_string());
+    refused(&app, &format!("{header}.{payload}.")).await;
+
+    refused(&app, &hs(Algorithm::HS256, &claims(json!({})), None)).await;
+    refused(&app, &hs(Algorithm::HS256, &claims(json!({})), Some("at+jwt"))).await;
+    refused(&app, &hs(Algorithm::HS256, &claims(json!({ "roles": ["SUPERUSER"] })), Some("JWT"))).await;
+    let mut no_exp = claims(json!({}));
+    no_exp.as_object_mut().unwrap().remove("exp");
+    refused(&app, &hs(Algorithm::HS256, &no_exp, Some("JWT"))).await;
+    refused(&app, "not-a-jwt").await;
+
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("authorization", "Basic ZGFuYTpodW50ZXIy")
+        .json(&json!({ "query": VIEWER }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn issuer_and_audience_are_checked_when_configured() {
+    let app = TestApp::spawn_with(Options {
+        configure: Box::new(|config| {
+            config.jwt_issuer = Some("https://idp.example.gov".into());
+            config.jwt_audience = Some("mutual-aid".into());
+        }),
+        ..Options::default()
+    })
+    .await;
+    let right = json!({ "iss": "https://idp.example.gov", "aud": "mutual-aid" });
+    app.ok(&hs(Algorithm::HS256, &claims(right), Some("JWT")), VIEWER, json!({})).await;
+    let minted = app.token("dana", None, &["OBSERVER"], &[]);
+    app.ok(&minted, VIEWER, json!({})).await;
+
+    let wrong_audience = json!({ "iss": "https://idp.example.gov", "aud": "another-api" });
+    let body = refused(&app, &hs(Algorithm::HS256, &claims(wrong_audience), Some("JWT"))).await;
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("audience"));
+    refused(&app, &hs(Algorithm::HS256, &claims(json!({ "iss": "https://idp.example.gov" })), Some("JWT"))).await;
+    let wrong_issuer = json!({ "iss": "https://evil.example.com", "aud": "mutual-aid" });
+    refused(&app, &hs(Algorithm::HS256, &claims(wrong_issuer), Some("JWT"))).await;
+}
+
+fn ed25519_keys(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf, String) {
+    use ed25519_dalek::SigningKey;
+    use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+    use ed25519_dalek::pkcs8::{EncodePrivateKey, EncodePublicKey};
+    let mut seed_bytes = [0u8; 32];
+    rand::fill(&mut seed_bytes);
+    let signing = SigningKey::from_bytes(&seed_bytes);
+    std::fs::create_dir_all(dir).unwrap();
+    let private = dir.join("private.pem");
+    let public = dir.join("public.pem");
+    std::fs::write(&private, signing.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes()).unwrap();
+    std::fs::write(&public, signing.verifying_key().to_public_key_pem(LineEnding::LF).unwrap()).unwrap();
+    let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signing.verifying_key().as_bytes());
+    (private, public, x)
+}
+
+#[tokio::test]
+async fn eddsa_with_a_pem_public_key_accepts_only_its_own_signatures() {
+    let dir = std::env::temp_dir().join(format!("ma-keys-{}", uuid::Uuid::new_v4().simple()));
+    let (private, public, _) = ed25519_keys(&dir);
+    let (other_private, _, _) = ed25519_keys(&dir.join("other"));
+    let app = TestApp::spawn_with(Options {
+        configure: Box::new(move |config| {
+            config.jwt_algorithm = api::config::JwtAlgorithm::EdDSA;
+            config.jwt_secret = None;
+            config.jwt_public_key = Some(public);
+            config.jwt_private_key = Some(private);
+        }),
+        ..Options::default()
+    })
+    .await;
+    let minted = app.token("dana", None, &["OBSERVER"], &[]);
+    app.ok(&minted, VIEWER, json!({})).await;
+
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.typ = Some("JWT".into());
+    let other = EncodingKey::from_ed_pem(&std::fs::read(&other_private).unwrap()).unwrap();
+    refused(&app, &encode(&header, &claims(json!({})), &other).unwrap()).await;
+    refused(&app, &hs(Algorithm::HS256, &claims(json!({})), Some("JWT"))).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn a_jwks_selects_the_key_by_kid() {
+    let dir = std::env::temp_dir().join(format!("ma-jwks-{}", uuid::Uuid::new_v4().simple()));
+    let (private, _, x) = ed25519_keys(&dir);
+    let jwks = dir.join("jwks.json");
+    let set =
+        json!({ "keys": [{ "kty": "OKP", "crv": "Ed25519", "x": x, "kid": "2026-11", "alg": "EdDSA", "use": "sig" }] });
+    std::fs::write(&jwks, set.to_string()).unwrap();
+    let app = TestApp::spawn_with(Options {
+        configure: Box::new(move |config| {
+            config.jwt_algorithm = api::config::JwtAlgorithm::EdDSA;
+            config.jwt_secret = None;
+            config.jwt_jwks = Some(jwks);
+        }),
+        ..Options::default()
+    })
+    .await;
+    let key = EncodingKey::from_ed_pem(&std::fs::read(&private).unwrap()).unwrap();
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.typ = Some("JWT".into());
+    header.kid = Some("2026-11".into());
+    app.ok(&encode(&header, &claims(json!({})), &key).unwrap(), VIEWER, json!({})).await;
+    header.kid = Some("retired".into());
+    refused(&app, &encode(&header, &claims(json!({})), &key).unwrap()).await;
+    header.kid = None;
+    refused(&app, &encode(&header, &claims(json!({})), &key).unwrap()).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn without_a_configured_secret_a_key_is_generated_once_and_reused() {
+    let data_dir = std::env::temp_dir().join(format!("ma-data-{}", uuid::Uuid::new_v4().simple()));
+    let mut config = api::config::Config::defaults();
+    config.jwt_secret = None;
+    config.data_dir = data_dir.clone();
+    let first = api::auth::Authenticator::from_config(&config).unwrap();
+    let key = std::fs::read_to_string(data_dir.join(api::auth::KEY_FILE)).unwrap();
+    assert!(key.len() >= 43, "a 256-bit key");
+    let second = api::auth::Authenticator::from_config(&config).unwrap();
+    let now = Utc::now().timestamp();
+    let token = first
+        .mint(api::auth::Claims {
+            sub: "dana".into(),
+            name: None,
+            exp: now + 60,
+            iat: Some(now),
+            iss: None,
+            aud: None,
+            jurisdiction: None,
+            roles: vec![],
+            compacts: vec![],
+        })
+        .unwrap();
+    assert_eq!(second.authenticate(&token).unwrap().subject, "dana");
+    let other_dir = std::env::temp_dir().join(format!("ma-data-{}", uuid::Uuid::new_v4().simple()));
+    config.data_dir = other_dir.clone();
+    let third = api::auth::Authenticator::from_config(&config).unwrap();
+    assert!(third.authenticate(&token).is_err(), "another data directory has another key");
+    let _ = std::fs::remove_dir_all(data_dir);
+    let _ = std::fs::remove_dir_all(other_dir);
+}

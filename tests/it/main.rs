@@ -1,0 +1,10 @@
+//! Integration tests: each drives a real server over HTTP with a fresh database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failing test should stop at the failing line")]
+
+mod auth;
+mod directory;
+mod incidents;
+mod protocol;
+mod schema;
+mod support;

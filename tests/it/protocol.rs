@@ -1,0 +1,178 @@
+//! GraphQL over HTTP: media types, status codes, GET rules, limits, probes, and the JSON shape of errors.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{Options, TestApp, codes, seed};
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+#[tokio::test]
+async fn health_and_readiness_probes_answer() {
+    let app = TestApp::spawn().await;
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    assert_eq!(ready.text().await.unwrap(), "ready");
+}
+
+#[tokio::test]
+async fn media_types_are_negotiated() {
+    let app = TestApp::spawn().await;
+    let query = json!({ "query": "{ viewer { authenticated } }" });
+    let response = app.client.post(app.url("/graphql")).json(&query).send().await.unwrap();
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with(GRAPHQL_RESPONSE));
+    let response =
+        app.client.post(app.url("/graphql")).header("accept", "application/json").json(&query).send().await.unwrap();
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    let response =
+        app.client.post(app.url("/graphql")).header("accept", "text/plain").json(&query).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_ACCEPTABLE);
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "text/plain")
+        .body(query.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[tokio::test]
+async fn parse_and_validation_errors_are_400_unless_json_is_asked_for() {
+    let app = TestApp::spawn().await;
+    for query in ["{ viewer { ", "{ noSuchField }", "query ($x: Int) { viewer { authenticated } }"] {
+        let body = json!({ "query": query, "variables": { "x": "not an int" } });
+        let response = app.client.post(app.url("/graphql")).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+        let value: Value = response.json().await.unwrap();
+        assert!(value["errors"].as_array().is_some_and(|e| !e.is_empty()));
+        assert!(value.get("data").is_none_or(Value::is_null));
+
+        let response =
+            app.client.post(app.url("/graphql")).header("accept", "application/json").json(&body).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "legacy application/json answers 200: {query}");
+    }
+    let response =
+        app.client.post(app.url("/graphql")).header("content-type", "application/json").body("{").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn get_runs_queries_and_refuses_mutations() {
+    let app = TestApp::spawn().await;
+    let response =
+        app.client.get(app.url("/graphql")).query(&[("query", "{ viewer { authenticated } }")]).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["viewer"]["authenticated"], false);
+
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", "mutation { closeIncident(input: { incidentId: \"x\" }) { incident { id } } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["allow"], "POST");
+
+    let response = app.client.get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.text().await.unwrap().contains("graphiql"));
+}
+
+#[tokio::test]
+async fn limits_on_body_batch_and_depth_are_enforced() {
+    let app = TestApp::spawn_with(Options {
+        configure: Box::new(|config| {
+            config.max_body_bytes = 4096;
+            config.max_batch = 2;
+            config.max_depth = 5;
+        }),
+        ..Options::default()
+    })
+    .await;
+    let big = json!({ "query": format!("{{ viewer {{ authenticated }} }} # {}", "x".repeat(8000)) });
+    let response = app.client.post(app.url("/graphql")).json(&big).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    let one = json!({ "query": "{ viewer { authenticated } }" });
+    let response = app.client.post(app.url("/graphql")).json(&json!([one, one])).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body.as_array().map(Vec::len), Some(2));
+    let response = app.client.post(app.url("/graphql")).json(&json!([one, one, one])).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+    let token = app.admin();
+    let deep = "{ jurisdictions { edges { node { parent { parent { parent { name } } } } } } }";
+    let (status, body) = app.gql(Some(&token), deep, json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("nested too deep"), "{body}");
+}
+
+#[tokio::test]
+async fn introspection_can_be_turned_off() {
+    let app = TestApp::spawn_with(Options {
+        configure: Box::new(|config| config.introspection = false),
+        ..Options::default()
+    })
+    .await;
+    let (_, body) = app.gql(None, "{ __schema { queryType { name } } }", json!({})).await;
+    assert!(body["errors"].as_array().is_some_and(|e| !e.is_empty()), "{body}");
+    let app = TestApp::spawn().await;
+    let (status, body) = app.gql(None, "{ __schema { queryType { name } } }", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
+}
+
+/// Pins the JSON shape of each error code a client can receive from the directory and incident operations.
+#[tokio::test]
+async fn error_codes_have_a_stable_shape() {
+    let app = TestApp::seeded().await;
+    let admin = app.admin();
+    let rep = app.token("slco-em", Some(seed("jurisdiction", "salt-lake-county")), &["AUTHORIZED_REPRESENTATIVE"], &[]);
+
+    let body = app.fails(None, "{ compacts { totalCount } }", json!({}), "UNAUTHENTICATED").await;
+    assert_eq!(
+        body["errors"][0],
+        json!({
+            "message": "authentication required: send a bearer token",
+            "locations": [{ "line": 1, "column": 3 }],
+            "path": ["compacts"],
+            "extensions": { "code": "UNAUTHENTICATED" }
+        })
+    );
+
+    let create =
+        "mutation ($input: CreateResourceTypeInput!) { createResourceType(input: $input) { resourceType { id } } }";
+    let input = json!({ "input": { "category": "Public Works", "kind": "EQUIPMENT", "name": "Street Sweeper" } });
+    let body = app.fails(Some(&rep), create, input.clone(), "FORBIDDEN").await;
+    assert_eq!(body["errors"][0]["extensions"], json!({ "code": "FORBIDDEN" }));
+    assert_eq!(body["errors"][0]["path"], json!(["createResourceType"]));
+
+    let bad =
+        json!({ "input": { "category": "Public Works", "kind": "EQUIPMENT", "name": "Sweeper", "typeLevel": 9 } });
+    let body = app.fails(Some(&admin), create, bad, "BAD_USER_INPUT").await;
+    assert_eq!(body["errors"][0]["extensions"], json!({ "code": "BAD_USER_INPUT", "field": "typeLevel" }));
+    assert_eq!(body["errors"][0]["message"], "typeLevel must be between 1 and 6");
+
+    app.ok(&admin, create, input.clone()).await;
+    let body = app.fails(Some(&admin), create, input, "CONFLICT").await;
+    assert_eq!(body["errors"][0]["extensions"], json!({ "code": "CONFLICT" }));
+
+    let close = "mutation ($id: ID!) { closeIncident(input: { incidentId: $id }) { incident { status } } }";
+    let incident = json!({ "id": seed("incident", "emigration-creek-flood-2026") });
+    app.ok(&rep, close, incident.clone()).await;
+    let body = app.fails(Some(&rep), close, incident, "INVALID_TRANSITION").await;
+    assert_eq!(body["errors"][0]["extensions"], json!({ "code": "INVALID_TRANSITION", "currentStatus": "CLOSED" }));
+    assert_eq!(body["errors"][0]["message"], "cannot close the incident: it is CLOSED");
+
+    let missing = json!({ "id": uuid::Uuid::new_v4() });
+    let body = app.fails(Some(&rep), close, missing, "NOT_FOUND").await;
+    assert_eq!(body["errors"][0]["extensions"], json!({ "code": "NOT_FOUND" }));
+    assert_eq!(codes(&body).len(), 1);
+}
