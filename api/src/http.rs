@@ -13,7 +13,8 @@ use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::auth::{Viewer, bearer_token};
 use crate::error::AppError;
@@ -39,7 +40,11 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .with_state(Http { state, schema })
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
 }
 
 /// Serves until `shutdown` resolves, then stops accepting and drains requests in flight.

@@ -1,16 +1,20 @@
 //! Custom scalars of the contract: `DateTime` (RFC 3339, always UTC with `Z`) and `Date` (ISO 8601 calendar date).
 //! Money uses the `Decimal` scalar (an exact decimal carried as a string).
 
-use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use async_graphql::{Description, InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::{NaiveDate, SecondsFormat, Utc};
 
 /// An instant, written in RFC 3339 and always in UTC (`2026-11-18T14:30:00Z`). Inputs with an offset are accepted
 /// and converted to UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Description)]
 pub struct DateTime(pub chrono::DateTime<Utc>);
 
-#[Scalar(name = "DateTime")]
+#[Scalar(name = "DateTime", use_type_description)]
 impl ScalarType for DateTime {
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(text) if chrono::DateTime::parse_from_rfc3339(text).is_ok())
+    }
+
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
             Value::String(text) => chrono::DateTime::parse_from_rfc3339(text)
@@ -32,11 +36,15 @@ impl From<chrono::DateTime<Utc>> for DateTime {
 }
 
 /// A calendar date without a time zone (`2026-11-18`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Description)]
 pub struct Date(pub NaiveDate);
 
-#[Scalar(name = "Date")]
+#[Scalar(name = "Date", use_type_description)]
 impl ScalarType for Date {
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(text) if NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok())
+    }
+
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
             Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
@@ -76,11 +84,15 @@ mod tests {
 
 /// The sequence number of an event: a 64-bit integer carried as a decimal string, strictly increasing in the order
 /// events were written. Clients keep the last one they saw to resume from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Description)]
 pub struct Sequence(pub i64);
 
-#[Scalar(name = "Sequence")]
+#[Scalar(name = "Sequence", use_type_description)]
 impl ScalarType for Sequence {
+    fn is_valid(value: &Value) -> bool {
+        Self::parse(value.clone()).is_ok()
+    }
+
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
             Value::String(text) => text

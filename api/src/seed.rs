@@ -155,10 +155,10 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Seed
         resource_types: seed.resource_types.len(),
     };
     let first = seed.jurisdictions.first().map(|j| seed_id("jurisdiction", &j.key));
-    if let Some(first) = first {
-        if jurisdiction::Entity::find_by_id(first).one(db).await?.is_some() {
-            return Ok(summary);
-        }
+    if let Some(first) = first
+        && jurisdiction::Entity::find_by_id(first).one(db).await?.is_some()
+    {
+        return Ok(summary);
     }
     let system = Viewer::system();
     let txn = db.begin().await?;

@@ -121,8 +121,9 @@ async fn introspection_can_be_turned_off() {
         ..Options::default()
     })
     .await;
-    let (_, body) = app.gql(None, "{ __schema { queryType { name } } }", json!({})).await;
-    assert!(body["errors"].as_array().is_some_and(|e| !e.is_empty()), "{body}");
+    let token = app.admin();
+    let (_, body) = app.gql(Some(&token), "{ __schema { queryType { name } } }", json!({})).await;
+    assert_eq!(body["data"]["__schema"], Value::Null, "introspection answers nothing: {body}");
     let app = TestApp::spawn().await;
     let (status, body) = app.gql(None, "{ __schema { queryType { name } } }", json!({})).await;
     assert_eq!(status, StatusCode::OK);
@@ -175,4 +176,33 @@ async fn error_codes_have_a_stable_shape() {
     let body = app.fails(Some(&rep), close, missing, "NOT_FOUND").await;
     assert_eq!(body["errors"][0]["extensions"], json!({ "code": "NOT_FOUND" }));
     assert_eq!(codes(&body).len(), 1);
+}
+
+#[tokio::test]
+async fn shutdown_drains_a_request_in_flight_then_stops_accepting() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let addr = app.addr;
+    let body = json!({ "query": "{ viewer { authenticated } }" }).to_string();
+    let (head, tail) = body.split_at(10);
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{head}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    // Make sure the server is reading this request before it is told to stop.
+    let probe = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(probe.status(), StatusCode::OK);
+    let stopping = tokio::spawn(app.stop());
+    tokio::task::yield_now().await;
+    stream.write_all(tail.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"authenticated\":false"), "{response}");
+    stopping.await.unwrap();
+    let after = reqwest::Client::new().get(format!("http://{addr}/healthz")).send().await;
+    assert!(after.is_err(), "the listener is closed after shutdown");
 }

@@ -24,7 +24,6 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub state: AppState,
-    pub clock: Option<ManualClock>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     cleanup: Cleanup,
@@ -107,15 +106,7 @@ impl TestApp {
         let server = tokio::spawn(api::http::serve(listener, state.clone(), async {
             let _ = rx.await;
         }));
-        TestApp {
-            addr,
-            client: reqwest::Client::new(),
-            state,
-            clock: options.clock,
-            shutdown: Some(tx),
-            server: Some(server),
-            cleanup,
-        }
+        TestApp { addr, client: reqwest::Client::new(), state, shutdown: Some(tx), server: Some(server), cleanup }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -6,7 +6,10 @@ use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{DateTime, Duration, Utc};
 use entities::{authorized_representative, compact, jurisdiction, jurisdiction_contact, membership, resource_type};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, TransactionSession, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, TransactionSession,
+    TransactionTrait,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -766,18 +769,32 @@ pub async fn create_resource_type(
     input: CreateResourceTypeInput,
 ) -> AppResult<resource_type::Model> {
     ensure_admin(viewer)?;
-    if let Some(level) = input.type_level {
-        if !(1..=6).contains(&level) {
-            return Err(AppError::bad_input("typeLevel", "typeLevel must be between 1 and 6"));
-        }
+    if let Some(level) = input.type_level
+        && !(1..=6).contains(&level)
+    {
+        return Err(AppError::bad_input("typeLevel", "typeLevel must be between 1 and 6"));
     }
+    let name = validate::text("name", &input.name, NAME_MAX)?;
     let txn = db.begin().await?;
+    // The unique index treats NULL type levels as distinct, so an untyped duplicate is caught here.
+    let same_level = match input.type_level {
+        Some(level) => resource_type::Column::TypeLevel.eq(level),
+        None => resource_type::Column::TypeLevel.is_null(),
+    };
+    let duplicate = resource_type::Entity::find()
+        .filter(resource_type::Column::Name.eq(&name))
+        .filter(same_level)
+        .one(&txn)
+        .await?;
+    if duplicate.is_some() {
+        return Err(AppError::Conflict("a resource type with this name and type level already exists".into()));
+    }
     let id = Uuid::now_v7();
     let model = resource_type::ActiveModel {
         id: Set(id),
         category: Set(validate::text("category", &input.category, NAME_MAX)?),
         kind: Set(input.kind.as_str().to_owned()),
-        name: Set(validate::text("name", &input.name, NAME_MAX)?),
+        name: Set(name),
         type_level: Set(input.type_level),
         external_id: Set(validate::optional_text("externalId", input.external_id.as_deref(), 64)?),
         description: Set(validate::optional_text("description", input.description.as_deref(), TEXT_MAX)?),

@@ -129,13 +129,13 @@ impl Policy {
             ("membershipTerminationNoticeDays", self.membership_termination_notice_days, 3650),
         ];
         for (field, value, max) in limits {
-            if let Some(value) = value {
-                if !(1..=max).contains(&value) {
-                    return Err(AppError::bad_input(
-                        &format!("policy.{field}"),
-                        format!("{field} must be between 1 and {max}, or null when the compact has no such rule"),
-                    ));
-                }
+            if let Some(value) = value
+                && !(1..=max).contains(&value)
+            {
+                return Err(AppError::bad_input(
+                    &format!("policy.{field}"),
+                    format!("{field} must be between 1 and {max}, or null when the compact has no such rule"),
+                ));
             }
         }
         if self.payment_days.is_some() != self.payment_clock.is_some() {

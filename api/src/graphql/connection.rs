@@ -1,7 +1,6 @@
 //! Relay connections: forward pagination with opaque cursors, `first` capped, and `totalCount`.
 
-use async_graphql::connection::{Connection, CursorType, Edge};
-use async_graphql::{OutputType, SimpleObject};
+use async_graphql::connection::{CursorType, PageInfo};
 use base64::Engine;
 use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QuerySelect, Select};
 
@@ -11,13 +10,6 @@ use crate::error::{AppError, AppResult};
 pub const MAX_PAGE: i32 = 100;
 /// The page size when `first` is omitted.
 pub const DEFAULT_PAGE: i32 = 20;
-
-/// Fields every connection has besides its edges.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct ConnectionFields {
-    /// How many records match the filter in all pages (visible to the caller).
-    pub total_count: u64,
-}
 
 /// An opaque cursor: the position of a record in the ordered result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,8 +40,98 @@ impl CursorType for Cursor {
     }
 }
 
-/// A connection of `T`.
-pub type Page<T> = Connection<Cursor, T, ConnectionFields>;
+/// One page of records, before it becomes a connection type of the schema.
+pub struct Page<T> {
+    /// The records of the page, in order.
+    pub nodes: Vec<T>,
+    /// The position of the first record.
+    pub offset: u64,
+    /// Whether more records follow.
+    pub has_next_page: bool,
+    /// How many records match in all pages.
+    pub total_count: u64,
+}
+
+impl<T> Page<T> {
+    /// The Relay page info of this page.
+    pub fn page_info(&self) -> PageInfo {
+        let last = self.offset + self.nodes.len() as u64;
+        PageInfo {
+            has_previous_page: self.offset > 0,
+            has_next_page: self.has_next_page,
+            start_cursor: (!self.nodes.is_empty()).then(|| Cursor(self.offset).encode_cursor()),
+            end_cursor: (!self.nodes.is_empty()).then(|| Cursor(last - 1).encode_cursor()),
+        }
+    }
+
+    /// The cursor of each node.
+    pub fn into_edges(self) -> impl Iterator<Item = (String, T)> {
+        let offset = self.offset;
+        self.nodes.into_iter().enumerate().map(move |(i, node)| (Cursor(offset + i as u64).encode_cursor(), node))
+    }
+}
+
+/// Defines a documented Relay connection type and its edge type for a node type.
+macro_rules! connection {
+    ($connection:ident, $edge:ident, $node:ty, $doc:literal, $edge_doc:literal) => {
+        #[doc = $doc]
+        pub struct $connection {
+            edges: Vec<$edge>,
+            page_info: async_graphql::connection::PageInfo,
+            total_count: u64,
+        }
+
+        #[doc = $doc]
+        #[async_graphql::Object]
+        impl $connection {
+            /// The edges of this page, in order.
+            async fn edges(&self) -> &[$edge] {
+                &self.edges
+            }
+            /// The nodes of this page, in order (the same as `edges { node }`).
+            async fn nodes(&self) -> Vec<&$node> {
+                self.edges.iter().map(|edge| &edge.node).collect()
+            }
+            /// Where this page is in the whole list.
+            async fn page_info(&self) -> &async_graphql::connection::PageInfo {
+                &self.page_info
+            }
+            /// How many records match the filter in all pages, counting only what the caller may see.
+            async fn total_count(&self) -> u64 {
+                self.total_count
+            }
+        }
+
+        #[doc = $edge_doc]
+        pub struct $edge {
+            cursor: String,
+            node: $node,
+        }
+
+        #[doc = $edge_doc]
+        #[async_graphql::Object]
+        impl $edge {
+            /// Opaque position of this edge; pass it as `after` to get the records that follow.
+            async fn cursor(&self) -> &str {
+                &self.cursor
+            }
+            /// The record.
+            async fn node(&self) -> &$node {
+                &self.node
+            }
+        }
+
+        impl From<$crate::graphql::connection::Page<$node>> for $connection {
+            fn from(page: $crate::graphql::connection::Page<$node>) -> Self {
+                let page_info = page.page_info();
+                let total_count = page.total_count;
+                let edges = page.into_edges().map(|(cursor, node)| $edge { cursor, node }).collect();
+                $connection { edges, page_info, total_count }
+            }
+        }
+    };
+}
+pub(crate) use connection;
 
 /// The complexity of a connection field: its children count once per requested edge.
 pub fn cost(first: Option<i32>, child_complexity: usize) -> usize {
@@ -81,20 +163,13 @@ pub async fn paginate<E, T>(
 where
     E: EntityTrait,
     E::Model: FromQueryResult + Sync + Send,
-    T: OutputType,
 {
     let (limit, offset) = window(first, after)?;
     let total_count = select.clone().count(db).await?;
     let rows = if limit == 0 { vec![] } else { select.offset(offset).limit(limit + 1).all(db).await? };
-    let has_next = rows.len() as u64 > limit;
-    let mut connection = Connection::with_additional_fields(offset > 0, has_next, ConnectionFields { total_count });
-    connection.edges.extend(
-        rows.into_iter()
-            .take(limit as usize)
-            .enumerate()
-            .map(|(i, row)| Edge::new(Cursor(offset + i as u64), map(row))),
-    );
-    Ok(connection)
+    let has_next_page = rows.len() as u64 > limit;
+    let nodes = rows.into_iter().take(limit as usize).map(map).collect();
+    Ok(Page { nodes, offset, has_next_page, total_count })
 }
 
 #[cfg(test)]

@@ -13,8 +13,11 @@ use crate::domain::directory::{
 use crate::domain::enums::{CompactKind, JurisdictionKind, ResourceKind, Role};
 use crate::domain::validate;
 use crate::error::AppError;
-use crate::graphql::connection::{Page, paginate};
-use crate::graphql::types::{AuthorizedRepresentative, Compact, Contact, Jurisdiction, Membership, ResourceType};
+use crate::graphql::connection::paginate;
+use crate::graphql::types::{
+    AuthorizedRepresentative, Compact, CompactConnection, Contact, Jurisdiction, JurisdictionConnection, Membership,
+    ResourceType, ResourceTypeConnection,
+};
 use crate::graphql::{RoleGuard, state, viewer};
 
 /// Filters of the jurisdiction list; all given filters must match.
@@ -73,7 +76,11 @@ pub struct DirectoryQuery;
 impl DirectoryQuery {
     /// A jurisdiction by id; null if there is none.
     #[graphql(guard = "RoleGuard::authenticated()")]
-    async fn jurisdiction(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Jurisdiction>> {
+    async fn jurisdiction(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record's id.")] id: ID,
+    ) -> Result<Option<Jurisdiction>> {
         let id = validate::id("id", &id)?;
         let row = jurisdiction::Entity::find_by_id(id).one(&state(ctx).db).await.map_err(AppError::from)?;
         Ok(row.map(Jurisdiction))
@@ -90,7 +97,7 @@ impl DirectoryQuery {
         #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
         #[graphql(desc = "What to include.")] filter: Option<JurisdictionFilter>,
-    ) -> Result<Page<Jurisdiction>> {
+    ) -> Result<JurisdictionConnection> {
         let filter = filter.unwrap_or_default();
         let mut select = jurisdiction::Entity::find();
         if let Some(kinds) = &filter.kinds {
@@ -121,12 +128,16 @@ impl DirectoryQuery {
             );
         }
         let select = select.order_by_asc(jurisdiction::Column::Name).order_by_asc(jurisdiction::Column::Id);
-        Ok(paginate(&state(ctx).db, select, first, after, Jurisdiction).await?)
+        Ok(paginate(&state(ctx).db, select, first, after, Jurisdiction).await?.into())
     }
 
     /// A compact by id; null if there is none.
     #[graphql(guard = "RoleGuard::authenticated()")]
-    async fn compact(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Compact>> {
+    async fn compact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record's id.")] id: ID,
+    ) -> Result<Option<Compact>> {
         let id = validate::id("id", &id)?;
         let row = compact::Entity::find_by_id(id).one(&state(ctx).db).await.map_err(AppError::from)?;
         Ok(row.map(Compact))
@@ -143,7 +154,7 @@ impl DirectoryQuery {
         #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
         #[graphql(desc = "What to include.")] filter: Option<CompactFilter>,
-    ) -> Result<Page<Compact>> {
+    ) -> Result<CompactConnection> {
         let filter = filter.unwrap_or_default();
         let mut select = compact::Entity::find();
         if let Some(kinds) = &filter.kinds {
@@ -162,12 +173,16 @@ impl DirectoryQuery {
             );
         }
         let select = select.order_by_asc(compact::Column::Name).order_by_asc(compact::Column::Id);
-        Ok(paginate(&state(ctx).db, select, first, after, Compact).await?)
+        Ok(paginate(&state(ctx).db, select, first, after, Compact).await?.into())
     }
 
     /// A membership by id; null if there is none.
     #[graphql(guard = "RoleGuard::authenticated()")]
-    async fn membership(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Membership>> {
+    async fn membership(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record's id.")] id: ID,
+    ) -> Result<Option<Membership>> {
         let id = validate::id("id", &id)?;
         let row = membership::Entity::find_by_id(id).one(&state(ctx).db).await.map_err(AppError::from)?;
         Ok(row.map(Membership))
@@ -184,7 +199,7 @@ impl DirectoryQuery {
         #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
         #[graphql(desc = "What to include.")] filter: Option<ResourceTypeFilter>,
-    ) -> Result<Page<ResourceType>> {
+    ) -> Result<ResourceTypeConnection> {
         let filter = filter.unwrap_or_default();
         let mut select = resource_type::Entity::find();
         if let Some(kinds) = &filter.kinds {
@@ -201,7 +216,7 @@ impl DirectoryQuery {
             .order_by_asc(resource_type::Column::Name)
             .order_by_asc(resource_type::Column::TypeLevel)
             .order_by_asc(resource_type::Column::Id);
-        Ok(paginate(&state(ctx).db, select, first, after, ResourceType).await?)
+        Ok(paginate(&state(ctx).db, select, first, after, ResourceType).await?.into())
     }
 }
 
@@ -283,7 +298,7 @@ impl DirectoryMutation {
     async fn create_jurisdiction(
         &self,
         ctx: &Context<'_>,
-        input: CreateJurisdictionInput,
+        #[graphql(desc = "What to do.")] input: CreateJurisdictionInput,
     ) -> Result<JurisdictionPayload> {
         let row = domain::create_jurisdiction(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(JurisdictionPayload { jurisdiction: Jurisdiction(row) })
@@ -294,7 +309,7 @@ impl DirectoryMutation {
     async fn update_jurisdiction(
         &self,
         ctx: &Context<'_>,
-        input: UpdateJurisdictionInput,
+        #[graphql(desc = "What to do.")] input: UpdateJurisdictionInput,
     ) -> Result<JurisdictionPayload> {
         let row = domain::update_jurisdiction(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(JurisdictionPayload { jurisdiction: Jurisdiction(row) })
@@ -305,7 +320,7 @@ impl DirectoryMutation {
     async fn add_jurisdiction_contact(
         &self,
         ctx: &Context<'_>,
-        input: AddJurisdictionContactInput,
+        #[graphql(desc = "What to do.")] input: AddJurisdictionContactInput,
     ) -> Result<ContactPayload> {
         let row = domain::add_contact(
             &state(ctx).db,
@@ -323,7 +338,7 @@ impl DirectoryMutation {
     async fn remove_jurisdiction_contact(
         &self,
         ctx: &Context<'_>,
-        input: RemoveByIdInput,
+        #[graphql(desc = "What to do.")] input: RemoveByIdInput,
     ) -> Result<JurisdictionPayload> {
         let state = state(ctx);
         let jurisdiction_id = domain::remove_contact(&state.db, viewer(ctx), state.clock.now(), &input.id).await?;
@@ -340,7 +355,7 @@ impl DirectoryMutation {
     async fn add_authorized_representative(
         &self,
         ctx: &Context<'_>,
-        input: AddAuthorizedRepresentativeInput,
+        #[graphql(desc = "What to do.")] input: AddAuthorizedRepresentativeInput,
     ) -> Result<RepresentativePayload> {
         let row = domain::add_representative(
             &state(ctx).db,
@@ -358,7 +373,7 @@ impl DirectoryMutation {
     async fn deactivate_authorized_representative(
         &self,
         ctx: &Context<'_>,
-        input: RemoveByIdInput,
+        #[graphql(desc = "What to do.")] input: RemoveByIdInput,
     ) -> Result<RepresentativePayload> {
         let row =
             domain::deactivate_representative(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), &input.id).await?;
@@ -367,21 +382,33 @@ impl DirectoryMutation {
 
     /// Creates a compact with its policy. Administrators only.
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
-    async fn create_compact(&self, ctx: &Context<'_>, input: CreateCompactInput) -> Result<CompactPayload> {
+    async fn create_compact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: CreateCompactInput,
+    ) -> Result<CompactPayload> {
         let row = domain::create_compact(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(CompactPayload { compact: Compact(row) })
     }
 
     /// Changes a compact or replaces its policy. Administrators only.
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
-    async fn update_compact(&self, ctx: &Context<'_>, input: UpdateCompactInput) -> Result<CompactPayload> {
+    async fn update_compact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: UpdateCompactInput,
+    ) -> Result<CompactPayload> {
         let row = domain::update_compact(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(CompactPayload { compact: Compact(row) })
     }
 
     /// Adds a jurisdiction to a compact as an active member. Administrators only.
     #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
-    async fn add_compact_member(&self, ctx: &Context<'_>, input: AddCompactMemberInput) -> Result<MembershipPayload> {
+    async fn add_compact_member(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: AddCompactMemberInput,
+    ) -> Result<MembershipPayload> {
         let row = domain::add_member(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(MembershipPayload { membership: Membership(row) })
     }
@@ -392,7 +419,7 @@ impl DirectoryMutation {
     async fn notice_membership_termination(
         &self,
         ctx: &Context<'_>,
-        input: NoticeMembershipTerminationInput,
+        #[graphql(desc = "What to do.")] input: NoticeMembershipTerminationInput,
     ) -> Result<MembershipPayload> {
         let row = domain::notice_termination(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(MembershipPayload { membership: Membership(row) })
@@ -403,7 +430,7 @@ impl DirectoryMutation {
     async fn create_resource_type(
         &self,
         ctx: &Context<'_>,
-        input: CreateResourceTypeInput,
+        #[graphql(desc = "What to do.")] input: CreateResourceTypeInput,
     ) -> Result<ResourceTypePayload> {
         let row = domain::create_resource_type(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(ResourceTypePayload { resource_type: ResourceType(row) })

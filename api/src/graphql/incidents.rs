@@ -10,8 +10,8 @@ use crate::domain::incidents::{
     self as domain, CloseIncidentInput, DeclareIncidentInput, RecordWrittenDeclarationInput,
 };
 use crate::domain::validate;
-use crate::graphql::connection::{Page, paginate};
-use crate::graphql::types::Incident;
+use crate::graphql::connection::paginate;
+use crate::graphql::types::{Incident, IncidentConnection};
 use crate::graphql::{RoleGuard, state, viewer};
 use crate::scalars::DateTime;
 
@@ -40,7 +40,11 @@ pub struct IncidentQuery;
 impl IncidentQuery {
     /// An incident by id; null if there is none or the caller may not see it.
     #[graphql(guard = "RoleGuard::authenticated()")]
-    async fn incident(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Incident>> {
+    async fn incident(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The record's id.")] id: ID,
+    ) -> Result<Option<Incident>> {
         let id = validate::id("id", &id)?;
         Ok(domain::find_visible(&state(ctx).db, viewer(ctx), id).await?.map(Incident))
     }
@@ -56,7 +60,7 @@ impl IncidentQuery {
         #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
         #[graphql(desc = "What to include.")] filter: Option<IncidentFilter>,
-    ) -> Result<Page<Incident>> {
+    ) -> Result<IncidentConnection> {
         let filter = filter.unwrap_or_default();
         let mut select = incident::Entity::find().filter(incidents_visible_to(viewer(ctx)));
         if let Some(statuses) = &filter.statuses {
@@ -78,7 +82,7 @@ impl IncidentQuery {
             select = select.filter(incident::Column::UpdatedAt.gte(at.0));
         }
         let select = select.order_by_desc(incident::Column::DeclaredAt).order_by_asc(incident::Column::Id);
-        Ok(paginate(&state(ctx).db, select, first, after, Incident).await?)
+        Ok(paginate(&state(ctx).db, select, first, after, Incident).await?.into())
     }
 }
 
@@ -98,7 +102,11 @@ impl IncidentMutation {
     /// Declares an incident for the caller's jurisdiction (or, for a coordinator, a member of their compact). An
     /// oral declaration gets a written-declaration due date from the compact's policy.
     #[graphql(guard = "RoleGuard::authenticated()")]
-    async fn declare_incident(&self, ctx: &Context<'_>, input: DeclareIncidentInput) -> Result<IncidentPayload> {
+    async fn declare_incident(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: DeclareIncidentInput,
+    ) -> Result<IncidentPayload> {
         let row = domain::declare(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(IncidentPayload { incident: Incident(row) })
     }
@@ -108,7 +116,7 @@ impl IncidentMutation {
     async fn record_written_declaration(
         &self,
         ctx: &Context<'_>,
-        input: RecordWrittenDeclarationInput,
+        #[graphql(desc = "What to do.")] input: RecordWrittenDeclarationInput,
     ) -> Result<IncidentPayload> {
         let row =
             domain::record_written_declaration(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
@@ -117,7 +125,11 @@ impl IncidentMutation {
 
     /// Closes an active incident.
     #[graphql(guard = "RoleGuard::authenticated()")]
-    async fn close_incident(&self, ctx: &Context<'_>, input: CloseIncidentInput) -> Result<IncidentPayload> {
+    async fn close_incident(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: CloseIncidentInput,
+    ) -> Result<IncidentPayload> {
         let row = domain::close(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(IncidentPayload { incident: Incident(row) })
     }

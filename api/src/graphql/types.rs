@@ -13,7 +13,7 @@ use crate::domain::enums::{
     RecordType, ResourceKind,
 };
 use crate::domain::policy::Policy;
-use crate::graphql::connection::{Page, paginate};
+use crate::graphql::connection::{connection, paginate};
 use crate::graphql::loaders::{CompactById, ContactsOf, JurisdictionById, Loaders, MembershipsOf, RepresentativesOf};
 use crate::graphql::state;
 use crate::scalars::{Date, DateTime, Sequence};
@@ -28,9 +28,9 @@ async fn history(
     record_id: uuid::Uuid,
     first: Option<i32>,
     after: Option<String>,
-) -> Result<Page<Event>> {
+) -> Result<EventConnection> {
     let select = event::Entity::find().filter(event::Column::RecordId.eq(record_id)).order_by_asc(event::Column::Id);
-    Ok(paginate(&state(ctx).db, select, first, after, Event).await?)
+    Ok(paginate(&state(ctx).db, select, first, after, Event).await?.into())
 }
 
 /// A political subdivision or state that can request or lend help.
@@ -99,7 +99,12 @@ impl Jurisdiction {
         self.0.updated_at.into()
     }
     /// Every change to the record, oldest first.
-    async fn history(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Page<Event>> {
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+    ) -> Result<EventConnection> {
         history(ctx, self.0.id, first, after).await
     }
 }
@@ -225,12 +230,18 @@ impl Compact {
         Ok(Policy::from_model(&self.0)?)
     }
     /// The members, in order of joining.
-    async fn members(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Page<Membership>> {
+    #[graphql(complexity = "crate::graphql::connection::cost(first, child_complexity)")]
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+    ) -> Result<MembershipConnection> {
         let select = membership::Entity::find()
             .filter(membership::Column::CompactId.eq(self.0.id))
             .order_by_asc(membership::Column::JoinedOn)
             .order_by_asc(membership::Column::Id);
-        Ok(paginate(&state(ctx).db, select, first, after, Membership).await?)
+        Ok(paginate(&state(ctx).db, select, first, after, Membership).await?.into())
     }
     /// Incremented by every change; pass it as `expectedVersion` to detect concurrent edits.
     async fn version(&self) -> i32 {
@@ -245,7 +256,12 @@ impl Compact {
         self.0.updated_at.into()
     }
     /// Every change to the compact and its policy, oldest first.
-    async fn history(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Page<Event>> {
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+    ) -> Result<EventConnection> {
         history(ctx, self.0.id, first, after).await
     }
 }
@@ -293,7 +309,12 @@ impl Membership {
         self.0.version
     }
     /// Every change to the membership, oldest first.
-    async fn history(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Page<Event>> {
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+    ) -> Result<EventConnection> {
         history(ctx, self.0.id, first, after).await
     }
 }
@@ -373,7 +394,12 @@ impl Incident {
         self.0.updated_at.into()
     }
     /// Every change to the incident, oldest first.
-    async fn history(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Page<Event>> {
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+    ) -> Result<EventConnection> {
         history(ctx, self.0.id, first, after).await
     }
 }
@@ -476,3 +502,22 @@ pub struct Actor {
     /// The jurisdiction the person represented.
     pub jurisdiction_id: Option<ID>,
 }
+
+connection!(
+    JurisdictionConnection,
+    JurisdictionEdge,
+    Jurisdiction,
+    "A page of jurisdictions.",
+    "A jurisdiction in a page."
+);
+connection!(CompactConnection, CompactEdge, Compact, "A page of compacts.", "A compact in a page.");
+connection!(MembershipConnection, MembershipEdge, Membership, "A page of memberships.", "A membership in a page.");
+connection!(IncidentConnection, IncidentEdge, Incident, "A page of incidents.", "An incident in a page.");
+connection!(
+    ResourceTypeConnection,
+    ResourceTypeEdge,
+    ResourceType,
+    "A page of resource types.",
+    "A resource type in a page."
+);
+connection!(EventConnection, EventEdge, Event, "A page of events, oldest first.", "An event in a page.");
