@@ -142,7 +142,7 @@ fn is_request_error(response: &Response) -> bool {
 }
 
 async fn execute(http: &Http, viewer: Viewer, batch: BatchRequest, media: MediaType) -> axum::response::Response {
-    let prepare = |request: Request| request.data(viewer.clone()).data(loaders(http.state.db.clone()));
+    let prepare = |request: Request| request.data(viewer.clone()).data(loaders(http.state.db.clone(), viewer.clone()));
     let batch = match batch {
         BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
         BatchRequest::Batch(requests) => BatchRequest::Batch(requests.into_iter().map(prepare).collect()),

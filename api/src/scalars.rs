@@ -114,3 +114,33 @@ impl ScalarType for Sequence {
         Value::String(self.0.to_string())
     }
 }
+
+/// An exact decimal amount (money, hours), carried as a string such as `"1234.50"` so that no client parses it
+/// as a binary float. Integers are accepted as input too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Description)]
+pub struct Decimal(pub rust_decimal::Decimal);
+
+fn parse_decimal(value: &Value) -> Option<rust_decimal::Decimal> {
+    match value {
+        Value::String(text) => text.trim().parse::<rust_decimal::Decimal>().ok(),
+        Value::Number(n) => n.as_i64().map(rust_decimal::Decimal::from),
+        _ => None,
+    }
+}
+
+#[Scalar(name = "Decimal", use_type_description)]
+impl ScalarType for Decimal {
+    fn is_valid(value: &Value) -> bool {
+        parse_decimal(value).is_some()
+    }
+
+    fn parse(value: Value) -> InputValueResult<Self> {
+        parse_decimal(&value)
+            .map(Decimal)
+            .ok_or_else(|| InputValueError::custom("expected an exact decimal as a string, such as \"1234.50\""))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}

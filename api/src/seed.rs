@@ -13,9 +13,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::Viewer;
+use crate::domain::deadlines::{self, NewDeadline};
 use crate::domain::enums::{
-    CompactKind, ContactKind, DeclarationForm, IncidentKind, IncidentStatus, JurisdictionKind, MembershipStatus,
-    RecordType, ResourceKind,
+    CompactKind, ContactKind, DeadlineKind, DeclarationForm, IncidentKind, IncidentStatus, JurisdictionKind,
+    MembershipStatus, RecordType, ResourceKind,
 };
 use crate::domain::events::{self, NewEvent};
 use crate::domain::policy::Policy;
@@ -288,7 +289,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Seed
             longitude: Set(i.longitude),
             declared_at: Set(i.declared_at),
             declaration_form: Set(i.declaration_form.as_str().to_owned()),
-            written_declaration_due_at: Set(hours.map(|h| i.declared_at + chrono::Duration::hours(i64::from(h)))),
+            written_declaration_due_at: Set(deadlines::hours_after(i.declared_at, hours)),
             written_declaration_at: Set((i.declaration_form == DeclarationForm::Written).then_some(i.declared_at)),
             created_at: Set(now),
             updated_at: Set(now),
@@ -296,6 +297,15 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Seed
         }
         .insert(&txn)
         .await?;
+        let deadline = NewDeadline {
+            compact_id,
+            record_type: RecordType::Incident,
+            record_id: id,
+            kind: DeadlineKind::WrittenDeclaration,
+            owed_by: Some(jurisdiction_id),
+            starts_at: i.declared_at,
+        };
+        deadlines::create(&txn, &system, now, deadline, deadlines::hours_after(i.declared_at, hours)).await?;
         let event = NewEvent::new(RecordType::Incident, id, "DECLARED")
             .status(None::<&str>, IncidentStatus::Active)
             .compact(compact_id)

@@ -2,12 +2,25 @@
 //!
 //! Enumerations are stored as their SCREAMING_SNAKE names in text columns; the `api` crate owns their meaning.
 
+pub mod agreement;
+pub mod amendment;
 pub mod authorized_representative;
 pub mod compact;
+pub mod deadline;
+pub mod deployment;
+pub mod deployment_hold;
+pub mod document;
 pub mod event;
 pub mod event_jurisdiction;
 pub mod incident;
+pub mod inventory_item;
 pub mod jurisdiction;
 pub mod jurisdiction_contact;
 pub mod membership;
+pub mod offer;
+pub mod offer_line;
+pub mod request_line_item;
+pub mod request_recipient;
+pub mod resource_request;
 pub mod resource_type;
+pub mod time_record;

@@ -2,13 +2,15 @@
 //! (`*_visible_to`) for everything that lists, counts or looks up. Every read path goes through these, so a list, a
 //! nested field or a lookup can never show what another path would refuse.
 
-use entities::{incident, membership};
-use sea_orm::sea_query::{Expr, Query};
+use entities::{
+    agreement, deadline, deployment, incident, inventory_item, membership, offer, request_recipient, resource_request,
+};
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::domain::enums::Role;
+use crate::domain::enums::{MembershipStatus, RecordType, RequestStatus, Role};
 use crate::error::{AppError, AppResult};
 
 /// A condition that matches no row.
@@ -44,7 +46,187 @@ pub fn incidents_visible_to(viewer: &Viewer) -> Condition {
             .add(incident::Column::CompactId.is_in(compacts))
             .add(incident::Column::JurisdictionId.in_subquery(members_of_scoped_compacts(viewer)));
     }
+    if viewer.jurisdiction_id.is_some() {
+        // An assisting party sees the incident of every request it may see.
+        any = any.add(
+            incident::Column::Id.in_subquery(
+                Query::select()
+                    .column(resource_request::Column::IncidentId)
+                    .from(resource_request::Entity)
+                    .cond_where(requests_visible_to(viewer))
+                    .to_owned(),
+            ),
+        );
+    }
     if any.is_empty() { nothing() } else { any }
+}
+
+fn select_ids(
+    column: impl sea_orm::sea_query::IntoColumnRef,
+    table: impl sea_orm::sea_query::IntoTableRef,
+    condition: Condition,
+) -> SelectStatement {
+    Query::select().column(column).from(table).cond_where(condition).to_owned()
+}
+
+/// Resource requests the viewer may see: the requesting jurisdiction's own; requests open to a jurisdiction
+/// (addressed to it, or broadcast to the members of a compact it actively belongs to); requests it has answered;
+/// everything of the compacts a compact-scoped role covers.
+pub fn requests_visible_to(viewer: &Viewer) -> Condition {
+    if !viewer.is_authenticated() {
+        return nothing();
+    }
+    if viewer.is_admin() {
+        return Condition::all();
+    }
+    let mut any = Condition::any();
+    let compacts = viewer.scoped_compacts();
+    if !compacts.is_empty() {
+        any = any.add(resource_request::Column::CompactId.is_in(compacts));
+    }
+    if let Some(j) = viewer.jurisdiction_id {
+        let addressed = select_ids(
+            request_recipient::Column::RequestId,
+            request_recipient::Entity,
+            Condition::all().add(request_recipient::Column::JurisdictionId.eq(j)),
+        );
+        let member_of = select_ids(
+            membership::Column::CompactId,
+            membership::Entity,
+            Condition::all()
+                .add(membership::Column::JurisdictionId.eq(j))
+                .add(membership::Column::Status.ne(MembershipStatus::Terminated.as_str())),
+        );
+        let answered = select_ids(
+            offer::Column::RequestId,
+            offer::Entity,
+            Condition::all().add(offer::Column::AssistingJurisdictionId.eq(j)),
+        );
+        any = any
+            .add(resource_request::Column::RequestingJurisdictionId.eq(j))
+            .add(resource_request::Column::Id.in_subquery(answered))
+            .add(
+                Condition::all().add(resource_request::Column::Status.eq(RequestStatus::Open.as_str())).add(
+                    Condition::any().add(resource_request::Column::Id.in_subquery(addressed)).add(
+                        Condition::all()
+                            .add(resource_request::Column::Broadcast.eq(true))
+                            .add(resource_request::Column::CompactId.in_subquery(member_of)),
+                    ),
+                ),
+            );
+    }
+    if any.is_empty() { nothing() } else { any }
+}
+
+/// Offers the viewer may see: its own jurisdiction's, those made on its requests, and those of the compacts a
+/// compact-scoped role covers. A competitor never sees another member's offer.
+pub fn offers_visible_to(viewer: &Viewer) -> Condition {
+    if !viewer.is_authenticated() {
+        return nothing();
+    }
+    if viewer.is_admin() {
+        return Condition::all();
+    }
+    let mut own_requests = Condition::any();
+    let mut any = Condition::any();
+    if let Some(j) = viewer.jurisdiction_id {
+        any = any.add(offer::Column::AssistingJurisdictionId.eq(j));
+        own_requests = own_requests.add(resource_request::Column::RequestingJurisdictionId.eq(j));
+    }
+    let compacts = viewer.scoped_compacts();
+    if !compacts.is_empty() {
+        own_requests = own_requests.add(resource_request::Column::CompactId.is_in(compacts));
+    }
+    if !own_requests.is_empty() {
+        any = any.add(offer::Column::RequestId.in_subquery(select_ids(
+            resource_request::Column::Id,
+            resource_request::Entity,
+            own_requests,
+        )));
+    }
+    if any.is_empty() { nothing() } else { any }
+}
+
+/// Agreements the viewer may see: those its jurisdiction is party to, and those of the compacts it covers.
+pub fn agreements_visible_to(viewer: &Viewer) -> Condition {
+    party_condition(
+        viewer,
+        agreement::Column::RequestingJurisdictionId,
+        agreement::Column::AssistingJurisdictionId,
+        agreement::Column::CompactId,
+    )
+}
+
+/// Deployments the viewer may see: those its jurisdiction is party to, and those of the compacts it covers.
+pub fn deployments_visible_to(viewer: &Viewer) -> Condition {
+    party_condition(
+        viewer,
+        deployment::Column::RequestingJurisdictionId,
+        deployment::Column::AssistingJurisdictionId,
+        deployment::Column::CompactId,
+    )
+}
+
+fn party_condition<C: ColumnTrait>(viewer: &Viewer, requesting: C, assisting: C, compact: C) -> Condition {
+    if !viewer.is_authenticated() {
+        return nothing();
+    }
+    if viewer.is_admin() {
+        return Condition::all();
+    }
+    let mut any = Condition::any();
+    if let Some(j) = viewer.jurisdiction_id {
+        any = any.add(requesting.eq(j)).add(assisting.eq(j));
+    }
+    let compacts = viewer.scoped_compacts();
+    if !compacts.is_empty() {
+        any = any.add(compact.is_in(compacts));
+    }
+    if any.is_empty() { nothing() } else { any }
+}
+
+/// Inventory the viewer may see: its own jurisdiction's, and that of the members of the compacts it covers
+/// (a coordinator sources from it).
+pub fn inventory_visible_to(viewer: &Viewer) -> Condition {
+    if !viewer.is_authenticated() {
+        return nothing();
+    }
+    if viewer.is_admin() {
+        return Condition::all();
+    }
+    let mut any = Condition::any();
+    if let Some(j) = viewer.jurisdiction_id {
+        any = any.add(inventory_item::Column::JurisdictionId.eq(j));
+    }
+    if !viewer.scoped_compacts().is_empty() {
+        any = any.add(inventory_item::Column::JurisdictionId.in_subquery(members_of_scoped_compacts(viewer)));
+    }
+    if any.is_empty() { nothing() } else { any }
+}
+
+/// Deadlines the viewer may see: those of the records it may see.
+pub fn deadlines_visible_to(viewer: &Viewer) -> Condition {
+    if !viewer.is_authenticated() {
+        return nothing();
+    }
+    if viewer.is_admin() {
+        return Condition::all();
+    }
+    let of = |record_type: RecordType, ids: SelectStatement| {
+        Condition::all()
+            .add(deadline::Column::RecordType.eq(record_type.as_str()))
+            .add(deadline::Column::RecordId.in_subquery(ids))
+    };
+    Condition::any()
+        .add(of(
+            RecordType::ResourceRequest,
+            select_ids(resource_request::Column::Id, resource_request::Entity, requests_visible_to(viewer)),
+        ))
+        .add(of(
+            RecordType::Agreement,
+            select_ids(agreement::Column::Id, agreement::Entity, agreements_visible_to(viewer)),
+        ))
+        .add(of(RecordType::Incident, select_ids(incident::Column::Id, incident::Entity, incidents_visible_to(viewer))))
 }
 
 /// Whether the viewer may see this incident (the single-record form of [`incidents_visible_to`]).

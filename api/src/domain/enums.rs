@@ -196,6 +196,170 @@ string_enum! {
         Incident = "INCIDENT",
         /// A resource type of the catalog.
         ResourceType = "RESOURCE_TYPE",
+        /// A resource request.
+        ResourceRequest = "RESOURCE_REQUEST",
+        /// An offer (or a "cannot provide" answer).
+        Offer = "OFFER",
+        /// An agreement.
+        Agreement = "AGREEMENT",
+        /// An amendment of an agreement.
+        Amendment = "AMENDMENT",
+        /// A deployment.
+        Deployment = "DEPLOYMENT",
+        /// A line of a jurisdiction's resource inventory.
+        InventoryItem = "INVENTORY_ITEM",
+        /// A deadline.
+        Deadline = "DEADLINE",
+    }
+}
+
+string_enum! {
+    /// Where a resource request stands.
+    RequestStatus {
+        /// Being written by the requesting party; visible to it and its compact's coordinator only.
+        Draft = "DRAFT",
+        /// Submitted in writing (or recorded as verbal); in a coordinated compact it waits for a mission number.
+        Submitted = "SUBMITTED",
+        /// Sourcing: the addressed members may answer with offers.
+        Open = "OPEN",
+        /// Accepted offers cover every line item.
+        Filled = "FILLED",
+        /// Done: every deployment is back and the requesting party has closed the request.
+        Closed = "CLOSED",
+        /// Cancelled by the requesting party before it was filled.
+        Cancelled = "CANCELLED",
+        /// Sourcing ended without covering every line item.
+        Unfilled = "UNFILLED",
+    }
+}
+
+string_enum! {
+    /// How a request reaches the assisting parties.
+    RequestChannel {
+        /// Directly between members (the AACOG RMA, town-to-town agreements).
+        Direct = "DIRECT",
+        /// Through the compact's coordinator, who assigns a mission number (Utah SMAA, EMAC).
+        Coordinated = "COORDINATED",
+    }
+}
+
+string_enum! {
+    /// How urgent a request is (ICS 213 RR).
+    Priority {
+        /// Life safety or imminent threat: needed immediately.
+        Urgent = "URGENT",
+        /// Needed for ongoing operations.
+        Routine = "ROUTINE",
+        /// Needed to restore normal operations; can wait.
+        Low = "LOW",
+    }
+}
+
+string_enum! {
+    /// Which party provides food or housing for deployed personnel.
+    ProvidedBy {
+        /// The requesting party (the default of the sources).
+        RequestingParty = "REQUESTING_PARTY",
+        /// The assisting party, self-sufficient.
+        AssistingParty = "ASSISTING_PARTY",
+    }
+}
+
+string_enum! {
+    /// Where an offer stands.
+    OfferStatus {
+        /// Made, waiting for the requesting party.
+        Offered = "OFFERED",
+        /// Accepted: the agreement exists.
+        Accepted = "ACCEPTED",
+        /// Declined by the requesting party.
+        Rejected = "REJECTED",
+        /// Withdrawn by the assisting party before acceptance.
+        Withdrawn = "WITHDRAWN",
+        /// The member answered that it cannot provide the resources.
+        CannotProvide = "CANNOT_PROVIDE",
+    }
+}
+
+string_enum! {
+    /// Where an agreement stands.
+    AgreementStatus {
+        /// Agreed verbally; the signed written agreement falls due per the compact's policy.
+        Verbal = "VERBAL",
+        /// Signed in writing by both authorized representatives.
+        Executed = "EXECUTED",
+    }
+}
+
+string_enum! {
+    /// Where an amendment stands.
+    AmendmentStatus {
+        /// Proposed by one party.
+        Proposed = "PROPOSED",
+        /// Acknowledged and signed by the other party.
+        Acknowledged = "ACKNOWLEDGED",
+    }
+}
+
+string_enum! {
+    /// Where a deployment stands.
+    DeploymentStatus {
+        /// Briefing, readiness and communications checks.
+        Preparing = "PREPARING",
+        /// Travelling to the staging area.
+        EnRoute = "EN_ROUTE",
+        /// Arrived, briefed and working under the requesting party's supervision.
+        OnSite = "ON_SITE",
+        /// The assisting party gave notice of recall; it takes effect at `recallEffectiveAt`.
+        RecallNoticed = "RECALL_NOTICED",
+        /// Released and debriefed, travelling home.
+        Demobilizing = "DEMOBILIZING",
+        /// Safe arrival home notified.
+        Returned = "RETURNED",
+        /// Paperwork complete.
+        Closed = "CLOSED",
+        /// Cancelled before departure.
+        Cancelled = "CANCELLED",
+    }
+}
+
+string_enum! {
+    /// What a time record counts.
+    TimeRecordKind {
+        /// Hours a person worked (regular and overtime).
+        Personnel = "PERSONNEL",
+        /// Hours a piece of equipment ran.
+        Equipment = "EQUIPMENT",
+        /// Materials and supplies used.
+        Material = "MATERIAL",
+    }
+}
+
+string_enum! {
+    /// What a deadline is for.
+    DeadlineKind {
+        /// The written declaration after an oral one.
+        WrittenDeclaration = "WRITTEN_DECLARATION",
+        /// The written request after a verbal one.
+        WrittenRequest = "WRITTEN_REQUEST",
+        /// The signed written agreement after a verbal one.
+        WrittenAgreement = "WRITTEN_AGREEMENT",
+        /// The after-action / summary report after the resources return.
+        AfterActionReport = "AFTER_ACTION_REPORT",
+    }
+}
+
+string_enum! {
+    /// Whether a deadline was met.
+    DeadlineStatus {
+        /// Not yet due, or due and not yet met.
+        Pending = "PENDING",
+        /// Met on or before the due time.
+        Met = "MET",
+        /// Passed without being met (the record stays, with its status).
+        Missed = "MISSED",
+        /// Excused, with a note.
+        Waived = "WAIVED",
     }
 }
 

@@ -14,8 +14,9 @@ use uuid::Uuid;
 
 use crate::auth::Viewer;
 use crate::domain::access::{can_see_incident, ensure_acts_for_or_coordinates, incidents_visible_to};
+use crate::domain::deadlines::{self, NewDeadline};
 use crate::domain::directory::{load_compact, membership_status_at};
-use crate::domain::enums::{DeclarationForm, IncidentKind, IncidentStatus, MembershipStatus, RecordType};
+use crate::domain::enums::{DeadlineKind, DeclarationForm, IncidentKind, IncidentStatus, MembershipStatus, RecordType};
 use crate::domain::events::{self, NewEvent};
 use crate::domain::{validate, versioned};
 use crate::error::{AppError, AppResult};
@@ -177,6 +178,15 @@ pub async fn declare(
     }
     .insert(&txn)
     .await?;
+    let deadline = NewDeadline {
+        compact_id,
+        record_type: RecordType::Incident,
+        record_id: id,
+        kind: DeadlineKind::WrittenDeclaration,
+        owed_by: Some(jurisdiction_id),
+        starts_at: declared_at,
+    };
+    deadlines::create(&txn, viewer, now, deadline, model.written_declaration_due_at).await?;
     events::append(
         &txn,
         viewer,
@@ -239,6 +249,7 @@ pub async fn record_written_declaration(
     active.written_declaration_at = Set(Some(received_at));
     active.updated_at = Set(now);
     versioned::update(&txn, active, id, version).await?;
+    deadlines::fulfil(&txn, viewer, now, id, DeadlineKind::WrittenDeclaration, received_at).await?;
     events::append(
         &txn,
         viewer,

@@ -2,10 +2,18 @@
 //! event in one transaction.
 
 pub mod access;
+pub mod agreements;
+pub mod deadlines;
+pub mod deployments;
 pub mod directory;
+pub mod documents;
 pub mod enums;
 pub mod events;
 pub mod incidents;
+pub mod inventory;
+pub mod lifecycle;
+pub mod offers;
 pub mod policy;
+pub mod requests;
 pub mod validate;
 pub mod versioned;

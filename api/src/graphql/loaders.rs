@@ -1,77 +1,46 @@
 //! DataLoaders for every relation a list can reach, so a page costs a fixed number of SQL statements. One loader
-//! per request; keys are newtypes so one loader serves every relation.
+//! per request, holding the request's viewer: relations to records with their own visibility (offers,
+//! agreements, deployments, requests, incidents) are filtered by the same scoped conditions as direct lookups.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use entities::{authorized_representative, compact, jurisdiction, jurisdiction_contact, membership};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use entities::{
+    agreement, amendment, authorized_representative, compact, deadline, deployment, document, incident, inventory_item,
+    jurisdiction, jurisdiction_contact, membership, offer, offer_line, request_line_item, request_recipient,
+    resource_request, resource_type, time_record,
+};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use crate::auth::Viewer;
+use crate::domain::access::{
+    agreements_visible_to, deployments_visible_to, incidents_visible_to, inventory_visible_to, offers_visible_to,
+    requests_visible_to,
+};
+use crate::domain::enums::OfferStatus;
 use crate::error::AppError;
 
-/// Loads rows by key in batches.
+/// Loads rows by key in batches, as the request's viewer.
 pub struct DbLoader {
     db: DatabaseConnection,
+    viewer: Viewer,
 }
 
 /// The loader of one request.
 pub type Loaders = DataLoader<DbLoader>;
 
 /// A new per-request loader.
-pub fn loaders(db: DatabaseConnection) -> Loaders {
-    DataLoader::new(DbLoader { db }, tokio::spawn)
+pub fn loaders(db: DatabaseConnection, viewer: Viewer) -> Loaders {
+    DataLoader::new(DbLoader { db, viewer }, tokio::spawn)
 }
-
-/// A jurisdiction by id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct JurisdictionById(pub Uuid);
-/// A compact by id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CompactById(pub Uuid);
-/// The contacts of a jurisdiction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ContactsOf(pub Uuid);
-/// The authorized representatives of a jurisdiction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RepresentativesOf(pub Uuid);
-/// The memberships of a jurisdiction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MembershipsOf(pub Uuid);
 
 fn db_error(err: sea_orm::DbErr) -> async_graphql::Error {
     AppError::from(err).into()
 }
 
-impl Loader<JurisdictionById> for DbLoader {
-    type Value = jurisdiction::Model;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[JurisdictionById]) -> Result<HashMap<JurisdictionById, Self::Value>, Self::Error> {
-        let rows = jurisdiction::Entity::find()
-            .filter(jurisdiction::Column::Id.is_in(keys.iter().map(|k| k.0)))
-            .all(&self.db)
-            .await
-            .map_err(db_error)?;
-        Ok(rows.into_iter().map(|row| (JurisdictionById(row.id), row)).collect())
-    }
-}
-
-impl Loader<CompactById> for DbLoader {
-    type Value = compact::Model;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[CompactById]) -> Result<HashMap<CompactById, Self::Value>, Self::Error> {
-        let rows = compact::Entity::find()
-            .filter(compact::Column::Id.is_in(keys.iter().map(|k| k.0)))
-            .all(&self.db)
-            .await
-            .map_err(db_error)?;
-        Ok(rows.into_iter().map(|row| (CompactById(row.id), row)).collect())
-    }
-}
-
-fn group<K: Eq + std::hash::Hash + Copy, V>(keys: &[K], rows: Vec<V>, key_of: impl Fn(&V) -> K) -> HashMap<K, Vec<V>> {
+fn group<K: Eq + Hash + Copy, V>(keys: &[K], rows: Vec<V>, key_of: impl Fn(&V) -> K) -> HashMap<K, Vec<V>> {
     let mut grouped: HashMap<K, Vec<V>> = keys.iter().map(|k| (*k, Vec::new())).collect();
     for row in rows {
         grouped.entry(key_of(&row)).or_default().push(row);
@@ -79,48 +48,199 @@ fn group<K: Eq + std::hash::Hash + Copy, V>(keys: &[K], rows: Vec<V>, key_of: im
     grouped
 }
 
-impl Loader<ContactsOf> for DbLoader {
-    type Value = Vec<jurisdiction_contact::Model>;
-    type Error = async_graphql::Error;
+/// Declares a key newtype and a loader of one row per key (`by id`) or of rows grouped by key.
+macro_rules! key {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name(pub Uuid);
+    };
+}
 
-    async fn load(&self, keys: &[ContactsOf]) -> Result<HashMap<ContactsOf, Self::Value>, Self::Error> {
-        let rows = jurisdiction_contact::Entity::find()
-            .filter(jurisdiction_contact::Column::JurisdictionId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(jurisdiction_contact::Column::Kind)
-            .order_by_asc(jurisdiction_contact::Column::Name)
-            .all(&self.db)
-            .await
-            .map_err(db_error)?;
-        Ok(group(keys, rows, |row| ContactsOf(row.jurisdiction_id)))
+macro_rules! by_id {
+    ($key:ident, $entity:ident, $visible:expr) => {
+        impl Loader<$key> for DbLoader {
+            type Value = $entity::Model;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let visible: fn(&Viewer) -> Condition = $visible;
+                let rows = $entity::Entity::find()
+                    .filter($entity::Column::Id.is_in(keys.iter().map(|k| k.0)))
+                    .filter(visible(&self.viewer))
+                    .all(&self.db)
+                    .await
+                    .map_err(db_error)?;
+                Ok(rows.into_iter().map(|row| ($key(row.id), row)).collect())
+            }
+        }
+    };
+}
+
+fn everyone(_: &Viewer) -> Condition {
+    Condition::all()
+}
+
+key!(
+    /// A jurisdiction by id.
+    JurisdictionById
+);
+key!(
+    /// A compact by id.
+    CompactById
+);
+key!(
+    /// A resource type by id.
+    ResourceTypeById
+);
+key!(
+    /// An incident by id, if visible.
+    IncidentById
+);
+key!(
+    /// A request by id, if visible.
+    RequestById
+);
+key!(
+    /// An offer by id, if visible.
+    OfferById
+);
+key!(
+    /// An agreement by id, if visible.
+    AgreementById
+);
+by_id!(JurisdictionById, jurisdiction, everyone);
+by_id!(CompactById, compact, everyone);
+by_id!(ResourceTypeById, resource_type, everyone);
+by_id!(IncidentById, incident, incidents_visible_to);
+by_id!(RequestById, resource_request, requests_visible_to);
+by_id!(OfferById, offer, offers_visible_to);
+by_id!(AgreementById, agreement, agreements_visible_to);
+
+/// Declares a grouped loader: the rows of `$entity` whose `$column` is the key.
+macro_rules! children {
+    ($(#[$doc:meta])* $key:ident, $entity:ident, $column:ident, $visible:expr, [$($order:ident),*]) => {
+        key!($(#[$doc])* $key);
+
+        impl Loader<$key> for DbLoader {
+            type Value = Vec<$entity::Model>;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let visible: fn(&Viewer) -> Condition = $visible;
+                let select = $entity::Entity::find()
+                    .filter($entity::Column::$column.is_in(keys.iter().map(|k| k.0)))
+                    .filter(visible(&self.viewer));
+                $(let select = select.order_by_asc($entity::Column::$order);)*
+                let rows = select.all(&self.db).await.map_err(db_error)?;
+                Ok(group(keys, rows, |row| {
+                    let value = sea_orm::ModelTrait::get(row, $entity::Column::$column);
+                    $key(uuid_of(value))
+                }))
+            }
+        }
+    };
+}
+
+fn uuid_of(value: sea_orm::Value) -> Uuid {
+    match value {
+        sea_orm::Value::Uuid(Some(id)) => id,
+        _ => Uuid::nil(),
     }
 }
 
-impl Loader<RepresentativesOf> for DbLoader {
-    type Value = Vec<authorized_representative::Model>;
+children!(
+    /// The contacts of a jurisdiction.
+    ContactsOf, jurisdiction_contact, JurisdictionId, everyone, [Kind, Name]
+);
+children!(
+    /// The authorized representatives of a jurisdiction.
+    RepresentativesOf, authorized_representative, JurisdictionId, everyone, [Name]
+);
+children!(
+    /// The memberships of a jurisdiction.
+    MembershipsOf, membership, JurisdictionId, everyone, [JoinedOn]
+);
+children!(
+    /// The inventory of a jurisdiction, as far as visible.
+    InventoryOf, inventory_item, JurisdictionId, inventory_visible_to, [ResourceTypeId]
+);
+children!(
+    /// The line items of a request.
+    LineItemsOf, request_line_item, RequestId, everyone, [Position]
+);
+children!(
+    /// The addressed members of a request.
+    RecipientsOf, request_recipient, RequestId, everyone, [JurisdictionId]
+);
+children!(
+    /// The offers on a request, as far as visible.
+    OffersOf, offer, RequestId, offers_visible_to, [CreatedAt, Id]
+);
+children!(
+    /// The lines of an offer.
+    OfferLinesOf, offer_line, OfferId, everyone, [LineItemId]
+);
+children!(
+    /// The agreements of a request, as far as visible.
+    AgreementsOf, agreement, RequestId, agreements_visible_to, [CreatedAt, Id]
+);
+children!(
+    /// The agreement made from an offer, if visible.
+    AgreementsOfOffer, agreement, OfferId, agreements_visible_to, [Id]
+);
+children!(
+    /// The deployments of a request, as far as visible.
+    DeploymentsOf, deployment, RequestId, deployments_visible_to, [CreatedAt, Id]
+);
+children!(
+    /// The deployment of an agreement, if visible.
+    DeploymentsOfAgreement, deployment, AgreementId, deployments_visible_to, [Id]
+);
+children!(
+    /// The amendments of an agreement.
+    AmendmentsOf, amendment, AgreementId, everyone, [Number]
+);
+children!(
+    /// The time records of a deployment.
+    TimeRecordsOf, time_record, DeploymentId, everyone, [WorkDate, CreatedAt]
+);
+children!(
+    /// The documents of a record.
+    DocumentsOf, document, RecordId, everyone, [FiledAt, Id]
+);
+children!(
+    /// The deadlines of a record.
+    DeadlinesOf, deadline, RecordId, everyone, [DueAt, Id]
+);
+
+/// The quantity accepted so far on a request line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AcceptedOnLine(pub Uuid);
+
+impl Loader<AcceptedOnLine> for DbLoader {
+    type Value = i32;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[RepresentativesOf]) -> Result<HashMap<RepresentativesOf, Self::Value>, Self::Error> {
-        let rows = authorized_representative::Entity::find()
-            .filter(authorized_representative::Column::JurisdictionId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(authorized_representative::Column::Name)
+    async fn load(&self, keys: &[AcceptedOnLine]) -> Result<HashMap<AcceptedOnLine, i32>, Self::Error> {
+        let lines = offer_line::Entity::find()
+            .filter(offer_line::Column::LineItemId.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
             .await
             .map_err(db_error)?;
-        Ok(group(keys, rows, |row| RepresentativesOf(row.jurisdiction_id)))
-    }
-}
-
-impl Loader<MembershipsOf> for DbLoader {
-    type Value = Vec<membership::Model>;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[MembershipsOf]) -> Result<HashMap<MembershipsOf, Self::Value>, Self::Error> {
-        let rows = membership::Entity::find()
-            .filter(membership::Column::JurisdictionId.is_in(keys.iter().map(|k| k.0)))
-            .order_by_asc(membership::Column::JoinedOn)
+        let accepted: Vec<Uuid> = offer::Entity::find()
+            .filter(offer::Column::Id.is_in(lines.iter().map(|l| l.offer_id)))
+            .filter(offer::Column::Status.eq(OfferStatus::Accepted.as_str()))
             .all(&self.db)
             .await
-            .map_err(db_error)?;
-        Ok(group(keys, rows, |row| MembershipsOf(row.jurisdiction_id)))
+            .map_err(db_error)?
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        let mut totals: HashMap<AcceptedOnLine, i32> = keys.iter().map(|k| (*k, 0)).collect();
+        for line in lines.into_iter().filter(|l| accepted.contains(&l.offer_id)) {
+            *totals.entry(AcceptedOnLine(line.line_item_id)).or_default() += line.quantity;
+        }
+        Ok(totals)
     }
 }

@@ -5,6 +5,8 @@ pub mod connection;
 pub mod directory;
 pub mod incidents;
 pub mod loaders;
+pub mod mission_ops;
+pub mod missions;
 pub mod types;
 pub mod viewer;
 
@@ -19,12 +21,17 @@ use crate::state::AppState;
 /// Every query.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(viewer::ViewerQuery, directory::DirectoryQuery, incidents::IncidentQuery);
+pub struct QueryRoot(
+    viewer::ViewerQuery,
+    directory::DirectoryQuery,
+    incidents::IncidentQuery,
+    mission_ops::MissionQuery,
+);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(directory::DirectoryMutation, incidents::IncidentMutation);
+pub struct MutationRoot(directory::DirectoryMutation, incidents::IncidentMutation, mission_ops::MissionMutation);
 
 /// The executable schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -86,6 +86,12 @@ impl Jurisdiction {
         let rows = loaders(ctx).load_one(MembershipsOf(self.0.id)).await?.unwrap_or_default();
         Ok(rows.into_iter().map(Membership).collect())
     }
+    /// What the jurisdiction holds and has available, by resource type: shown to the jurisdiction itself and to
+    /// the coordinators and observers of its compacts; empty for others.
+    async fn inventory(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::missions::InventoryItem>> {
+        let rows = loaders(ctx).load_one(crate::graphql::loaders::InventoryOf(self.0.id)).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(crate::graphql::missions::InventoryItem).collect())
+    }
     /// Incremented by every change; pass it as `expectedVersion` to detect concurrent edits.
     async fn version(&self) -> i32 {
         self.0.version
