@@ -5,6 +5,7 @@
 mod auth;
 mod directory;
 mod incidents;
+mod missions;
 mod protocol;
 mod schema;
 mod support;
