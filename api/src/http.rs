@@ -142,6 +142,10 @@ fn is_request_error(response: &Response) -> bool {
 }
 
 async fn execute(http: &Http, viewer: Viewer, batch: BatchRequest, media: MediaType) -> axum::response::Response {
+    let sources: Vec<String> = match &batch {
+        BatchRequest::Single(request) => vec![request.query.clone()],
+        BatchRequest::Batch(requests) => requests.iter().map(|r| r.query.clone()).collect(),
+    };
     let prepare = |request: Request| request.data(viewer.clone()).data(loaders(http.state.db.clone(), viewer.clone()));
     let batch = match batch {
         BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
@@ -152,6 +156,15 @@ async fn execute(http: &Http, viewer: Viewer, batch: BatchRequest, media: MediaT
         let err = AppError::Timeout(http.state.config.request_timeout_seconds);
         return error_body(StatusCode::GATEWAY_TIMEOUT, &err, media);
     };
+    let mut response = response;
+    match &mut response {
+        BatchResponse::Single(single) => label_request_errors(single, &sources[0]),
+        BatchResponse::Batch(many) => {
+            for (single, source) in many.iter_mut().zip(&sources) {
+                label_request_errors(single, source);
+            }
+        }
+    }
     let status = match (&response, media) {
         (BatchResponse::Single(single), MediaType::GraphqlResponseJson) if is_request_error(single) => {
             StatusCode::BAD_REQUEST
@@ -161,6 +174,25 @@ async fn execute(http: &Http, viewer: Viewer, batch: BatchRequest, media: MediaT
     let mut http_response = (status, Json(&response)).into_response();
     http_response.headers_mut().insert(header::CONTENT_TYPE, media.header());
     http_response
+}
+
+/// Gives the errors of a request that could not run a stable code: `GRAPHQL_PARSE_FAILED` when the document does
+/// not parse, `GRAPHQL_VALIDATION_FAILED` otherwise (validation, variable coercion, depth and complexity limits).
+fn label_request_errors(response: &mut Response, source: &str) {
+    if !is_request_error(response) {
+        return;
+    }
+    let code = if async_graphql::parser::parse_query(source).is_err() {
+        "GRAPHQL_PARSE_FAILED"
+    } else {
+        "GRAPHQL_VALIDATION_FAILED"
+    };
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", code);
+        }
+    }
 }
 
 fn bad_request(message: impl Into<String>, media: MediaType) -> axum::response::Response {

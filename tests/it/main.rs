@@ -6,6 +6,7 @@ mod auth;
 mod directory;
 mod incidents;
 mod missions;
+mod permissions;
 mod protocol;
 mod schema;
 mod support;

@@ -49,6 +49,8 @@ async fn parse_and_validation_errors_are_400_unless_json_is_asked_for() {
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
         let value: Value = response.json().await.unwrap();
         assert!(value["errors"].as_array().is_some_and(|e| !e.is_empty()));
+        let expected = if query.ends_with("{ ") { "GRAPHQL_PARSE_FAILED" } else { "GRAPHQL_VALIDATION_FAILED" };
+        assert_eq!(codes(&value), vec![expected.to_owned(); codes(&value).len().max(1)], "{value}");
         assert!(value.get("data").is_none_or(Value::is_null));
 
         let response =
