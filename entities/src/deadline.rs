@@ -16,6 +16,7 @@ pub struct Model {
     pub status: String,
     pub met_at: Option<DateTimeUtc>,
     pub reminded_at: Option<DateTimeUtc>,
+    pub reminders_sent: i32,
     pub note: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_directory;
 mod m20261121_000002_missions;
+mod m20261121_000003_reimbursement;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -12,6 +13,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_directory::Migration), Box::new(m20261121_000002_missions::Migration)]
+        vec![
+            Box::new(m20261121_000001_directory::Migration),
+            Box::new(m20261121_000002_missions::Migration),
+            Box::new(m20261121_000003_reimbursement::Migration),
+        ]
     }
 }

@@ -296,6 +296,9 @@ async fn a_member_gives_termination_notice_that_takes_effect_after_the_compacts_
     app.fails(Some(&coordinator), NOTICE, json!({ "input": { "membershipId": membership } }), "FORBIDDEN").await;
     let future = json!({ "input": { "membershipId": membership, "noticedAt": "2027-01-01T00:00:00Z" } });
     app.fails(Some(&kerrville), NOTICE, future, "BAD_USER_INPUT").await;
+    let backdated = json!({ "input": { "membershipId": membership, "noticedAt": "2026-08-01T00:00:00Z" } });
+    let body = app.fails(Some(&kerrville), NOTICE, backdated, "BAD_USER_INPUT").await;
+    assert_eq!(body["errors"][0]["extensions"]["field"], "noticedAt", "a member cannot shorten its notice period");
 
     let data = app.ok(&kerrville, NOTICE, json!({ "input": { "membershipId": membership } })).await;
     let m = &data["noticeMembershipTermination"]["membership"];

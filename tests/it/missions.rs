@@ -625,3 +625,40 @@ async fn cancelled_requests_and_other_refusals_change_nothing() {
         .await;
     assert_eq!(body["errors"][0]["extensions"]["currentStatus"], "CANCELLED");
 }
+
+#[tokio::test]
+async fn a_cancelled_deployment_gives_its_quantities_back_to_the_request() {
+    let app = TestApp::seeded().await;
+    let (slco, utco) = (rep(&app, "salt-lake-county"), rep(&app, "utah-county"));
+    let request = open_utah_request(&app, &slco, &["utah-county"]).await;
+    app.ok(
+        &utco,
+        INVENTORY,
+        json!({ "input": { "resourceTypeId": swiftwater(), "quantityHeld": 2, "quantityAvailable": 2 } }),
+    )
+    .await;
+    let offer =
+        app.ok(&utco, OFFER, offer_input(&request, &[(0, 2), (1, 4)])).await["makeOffer"]["offer"]["id"].clone();
+    let accepted = app.ok(&slco, ACCEPT, json!({ "input": { "offerId": offer } })).await;
+    assert_eq!(accepted["acceptOffer"]["resourceRequest"]["status"], "FILLED");
+    let body = app.fails(Some(&slco), ACCEPT, json!({ "input": { "offerId": offer } }), "INVALID_TRANSITION").await;
+    assert_eq!(body["errors"][0]["extensions"]["currentStatus"], "ACCEPTED", "a retried acceptance says what happened");
+    app.fails(Some(&slco), CANCEL_REQUEST, json!({ "input": { "requestId": request["id"] } }), "INVALID_TRANSITION")
+        .await;
+    let deployment = accepted["acceptOffer"]["deployment"]["id"].clone();
+    app.ok(
+        &slco,
+        "mutation ($input: DeploymentStepInput!) { cancelDeployment(input: $input) { deployment { status } } }",
+        step(&deployment),
+    )
+    .await;
+    let after = app
+        .ok(&slco, "query ($id: ID!) { resourceRequest(id: $id) { status lineItems { acceptedQuantity remainingQuantity } history(first: 50) { edges { node { action } } } } }", json!({ "id": request["id"] }))
+        .await;
+    assert_eq!(after["resourceRequest"]["status"], "OPEN");
+    assert_eq!(after["resourceRequest"]["lineItems"][0], json!({ "acceptedQuantity": 0, "remainingQuantity": 2 }));
+    let last = after["resourceRequest"]["history"]["edges"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["node"]["action"], "REOPENED");
+    let stock = app.ok(&utco, "{ inventory { edges { node { quantityAvailable } } } }", json!({})).await;
+    assert_eq!(stock["inventory"]["edges"][0]["node"]["quantityAvailable"], 2, "the hold was given back");
+}

@@ -24,6 +24,7 @@ fn members_of_scoped_compacts(viewer: &Viewer) -> sea_orm::sea_query::SelectStat
         .column(membership::Column::JurisdictionId)
         .from(membership::Entity)
         .and_where(membership::Column::CompactId.is_in(viewer.scoped_compacts()))
+        .and_where(membership::Column::Status.eq(MembershipStatus::Active.as_str()))
         .to_owned()
 }
 
@@ -46,8 +47,8 @@ pub fn incidents_visible_to(viewer: &Viewer) -> Condition {
             .add(incident::Column::CompactId.is_in(compacts))
             .add(incident::Column::JurisdictionId.in_subquery(members_of_scoped_compacts(viewer)));
     }
-    if viewer.jurisdiction_id.is_some() {
-        // An assisting party sees the incident of every request it may see.
+    if viewer.jurisdiction_id.is_some() || !viewer.scoped_compacts().is_empty() {
+        // Whoever sees a request sees its incident.
         any = any.add(
             incident::Column::Id.in_subquery(
                 Query::select()
@@ -95,7 +96,7 @@ pub fn requests_visible_to(viewer: &Viewer) -> Condition {
             membership::Entity,
             Condition::all()
                 .add(membership::Column::JurisdictionId.eq(j))
-                .add(membership::Column::Status.ne(MembershipStatus::Terminated.as_str())),
+                .add(membership::Column::Status.eq(MembershipStatus::Active.as_str())),
         );
         let answered = select_ids(
             offer::Column::RequestId,

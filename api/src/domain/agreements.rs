@@ -210,6 +210,9 @@ pub async fn acknowledge_amendment(
     let agreement =
         load_locked(&txn, viewer, current.agreement_id).await.map_err(|_| AppError::not_found("amendment", id))?;
     side(viewer, &agreement)?;
+    // Read again under the agreement's lock: a concurrent acknowledgment has been applied by now.
+    let current =
+        amendment::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("amendment", id))?;
     if viewer.represents(current.proposed_by_jurisdiction_id) {
         return Err(AppError::forbidden("the other party acknowledges an amendment, not its proposer"));
     }
@@ -219,8 +222,9 @@ pub async fn acknowledge_amendment(
     active.status = Set(to.as_str().to_owned());
     active.acknowledged_by_subject = Set(Some(viewer.subject.clone()));
     active.acknowledged_at = Set(Some(now));
-    active.version = Set(current.version + 1);
-    let model = active.update(&txn).await?;
+    versioned::update(&txn, active, id, current.version).await?;
+    let model =
+        amendment::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("amendment", id))?;
     events::append(
         &txn,
         viewer,

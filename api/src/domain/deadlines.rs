@@ -67,6 +67,7 @@ pub async fn create(
         status: Set(DeadlineStatus::Pending.as_str().to_owned()),
         met_at: Set(None),
         reminded_at: Set(None),
+        reminders_sent: Set(0),
         note: Set(None),
         created_at: Set(now),
         updated_at: Set(now),

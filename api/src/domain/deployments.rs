@@ -23,7 +23,7 @@ use crate::domain::enums::{DeadlineKind, DeploymentStatus, RecordType, TimeRecor
 use crate::domain::events::{self, NewEvent};
 use crate::domain::offers::{Equipment, Person};
 use crate::domain::requests::refuse_ssn;
-use crate::domain::{lifecycle, validate, versioned};
+use crate::domain::{lifecycle, offers, requests, validate, versioned};
 use crate::error::{AppError, AppResult};
 use crate::scalars::{Date, Decimal as DecimalScalar};
 
@@ -200,9 +200,19 @@ async fn step(
 }
 
 /// Gives back the inventory a deployment held.
-async fn release_holds(db: &impl ConnectionTrait, now: DateTime<Utc>, d: &deployment::Model) -> AppResult<()> {
+async fn release_holds(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    d: &deployment::Model,
+) -> AppResult<()> {
     let holds = deployment_hold::Entity::find().filter(deployment_hold::Column::DeploymentId.eq(d.id)).all(db).await?;
     for hold in holds {
+        let item = inventory_item::Entity::find()
+            .filter(inventory_item::Column::JurisdictionId.eq(d.assisting_jurisdiction_id))
+            .filter(inventory_item::Column::ResourceTypeId.eq(hold.resource_type_id))
+            .one(db)
+            .await?;
         inventory_item::Entity::update_many()
             .col_expr(
                 inventory_item::Column::QuantityAvailable,
@@ -214,6 +224,28 @@ async fn release_holds(db: &impl ConnectionTrait, now: DateTime<Utc>, d: &deploy
             .filter(inventory_item::Column::ResourceTypeId.eq(hold.resource_type_id))
             .exec(db)
             .await?;
+        // Availability was reset meanwhile: never more available than held.
+        inventory_item::Entity::update_many()
+            .col_expr(inventory_item::Column::QuantityAvailable, Expr::col(inventory_item::Column::QuantityHeld))
+            .filter(inventory_item::Column::JurisdictionId.eq(d.assisting_jurisdiction_id))
+            .filter(inventory_item::Column::ResourceTypeId.eq(hold.resource_type_id))
+            .filter(
+                Expr::col(inventory_item::Column::QuantityAvailable)
+                    .gt(Expr::col(inventory_item::Column::QuantityHeld)),
+            )
+            .exec(db)
+            .await?;
+        if let Some(item) = item {
+            events::append(
+                db,
+                viewer,
+                now,
+                NewEvent::new(RecordType::InventoryItem, item.id, "RELEASED")
+                    .concerning([d.assisting_jurisdiction_id])
+                    .payload(json!({ "deploymentId": d.id, "quantity": hold.quantity })),
+            )
+            .await?;
+        }
     }
     deployment_hold::Entity::delete_many().filter(deployment_hold::Column::DeploymentId.eq(d.id)).exec(db).await?;
     Ok(())
@@ -515,7 +547,7 @@ pub async fn record_return(
         json!({}),
     )
     .await?;
-    release_holds(&txn, now, &current).await?;
+    release_holds(&txn, viewer, now, &current).await?;
     let compact = load_compact(&txn, current.compact_id).await?;
     let new = NewDeadline {
         compact_id: Some(compact.id),
@@ -580,7 +612,9 @@ pub async fn cancel(
         json!({}),
     )
     .await?;
-    release_holds(&txn, now, &current).await?;
+    release_holds(&txn, viewer, now, &current).await?;
+    let accepted = offers::accepted_quantities(&txn, current.request_id).await?;
+    requests::reopen_if_uncovered(&txn, viewer, now, current.request_id, &accepted).await?;
     txn.commit().await?;
     Ok(model)
 }

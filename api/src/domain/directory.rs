@@ -721,6 +721,10 @@ pub async fn notice_termination(
     if noticed_at > now {
         return Err(AppError::bad_input("noticedAt", "noticedAt cannot be in the future"));
     }
+    if noticed_at < now && !viewer.is_admin() {
+        // Backdating would shorten the compact's notice period; only an administrator records a paper notice.
+        return Err(AppError::bad_input("noticedAt", "only an administrator records a notice given earlier"));
+    }
     let txn = db.begin().await?;
     let current =
         membership::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("membership", id))?;

@@ -210,6 +210,10 @@ string_enum! {
         InventoryItem = "INVENTORY_ITEM",
         /// A deadline.
         Deadline = "DEADLINE",
+        /// A reimbursement claim.
+        Claim = "CLAIM",
+        /// A dispute of a reimbursement claim.
+        Dispute = "DISPUTE",
     }
 }
 
@@ -346,6 +350,20 @@ string_enum! {
         WrittenAgreement = "WRITTEN_AGREEMENT",
         /// The after-action / summary report after the resources return.
         AfterActionReport = "AFTER_ACTION_REPORT",
+        /// The assisting party's notice of intent to seek reimbursement, after assistance ends.
+        NoticeOfIntent = "NOTICE_OF_INTENT",
+        /// The assisting party's reimbursement request package, after assistance ends.
+        RequestPackage = "REQUEST_PACKAGE",
+        /// The requesting party's payment, from the notice or the statement (per the policy's payment clock).
+        Payment = "PAYMENT",
+        /// The negotiation period after a notice of dispute.
+        DisputeNegotiation = "DISPUTE_NEGOTIATION",
+        /// The end of the window for escalating an unresolved dispute to the committee.
+        Escalation = "ESCALATION",
+        /// The committee's scheduling of a hearing after an escalation.
+        HearingSchedule = "HEARING_SCHEDULE",
+        /// The committee's written decision after the hearing.
+        Decision = "DECISION",
     }
 }
 
@@ -360,6 +378,66 @@ string_enum! {
         Missed = "MISSED",
         /// Excused, with a note.
         Waived = "WAIVED",
+    }
+}
+
+string_enum! {
+    /// Where a reimbursement claim stands.
+    ClaimStatus {
+        /// Assistance has ended; the assisting party may seek reimbursement.
+        Open = "OPEN",
+        /// The notice of intent to seek reimbursement is filed.
+        NoticeFiled = "NOTICE_FILED",
+        /// The requesting party acknowledged the notice in writing.
+        NoticeAcknowledged = "NOTICE_ACKNOWLEDGED",
+        /// The request package (cover summary, itemized invoice, supporting documents) is submitted.
+        Submitted = "SUBMITTED",
+        /// The requesting party approved all or part of it.
+        Approved = "APPROVED",
+        /// Paid in full.
+        Paid = "PAID",
+        /// A notice of dispute is open.
+        Disputed = "DISPUTED",
+        /// The parties resolved the dispute between them.
+        Resolved = "RESOLVED",
+        /// The dispute went to the compact's committee.
+        Escalated = "ESCALATED",
+        /// The committee scheduled its hearing.
+        HearingScheduled = "HEARING_SCHEDULED",
+        /// The committee issued its written decision; the claim follows it.
+        Decided = "DECIDED",
+        /// The assisting party waived reimbursement in writing.
+        Waived = "WAIVED",
+        /// A due date was missed where the compact forfeits the claim.
+        Forfeited = "FORFEITED",
+        /// The assisting party withdrew the claim.
+        Withdrawn = "WITHDRAWN",
+    }
+}
+
+string_enum! {
+    /// Where a dispute stands.
+    DisputeStatus {
+        /// Filed; the parties negotiate.
+        Open = "OPEN",
+        /// Resolved between the parties.
+        Resolved = "RESOLVED",
+        /// Submitted to the committee.
+        Escalated = "ESCALATED",
+        /// The committee scheduled its hearing and selected the quorum.
+        HearingScheduled = "HEARING_SCHEDULED",
+        /// The committee decided.
+        Decided = "DECIDED",
+    }
+}
+
+string_enum! {
+    /// A committee member's vote, and the committee's decision.
+    CommitteeVote {
+        /// For the assisting party's claim.
+        ForAssistingParty = "FOR_ASSISTING_PARTY",
+        /// For the requesting party's position.
+        ForRequestingParty = "FOR_REQUESTING_PARTY",
     }
 }
 

@@ -1,7 +1,9 @@
 //! The state machines of the mission records: pure functions, one per record type, unit-tested without a
 //! database. Each names the action so that a refusal says what was attempted and what the record is.
 
-use crate::domain::enums::{AgreementStatus, AmendmentStatus, DeploymentStatus, OfferStatus, RequestStatus};
+use crate::domain::enums::{
+    AgreementStatus, AmendmentStatus, ClaimStatus, DeploymentStatus, DisputeStatus, OfferStatus, RequestStatus,
+};
 use crate::error::{AppError, AppResult};
 
 fn refuse<S: std::fmt::Display>(record: &'static str, action: &'static str, current: S) -> AppError {
@@ -18,6 +20,7 @@ pub fn request(current: RequestStatus, action: &'static str) -> AppResult<Reques
         (Draft | Submitted | Open, "cancel") => Ok(Cancelled),
         (Submitted | Open, "mark unfilled") => Ok(Unfilled),
         (Filled | Unfilled, "close") => Ok(Closed),
+        (Filled, "reopen") => Ok(Open),
         _ => Err(refuse("resource request", action, current)),
     }
 }
@@ -61,6 +64,40 @@ pub fn deployment(current: DeploymentStatus, action: &'static str) -> AppResult<
         (Returned, "close") => Ok(Closed),
         (Preparing, "cancel") => Ok(Cancelled),
         _ => Err(refuse("deployment", action, current)),
+    }
+}
+
+/// Transitions of a reimbursement claim.
+pub fn claim(current: ClaimStatus, action: &'static str) -> AppResult<ClaimStatus> {
+    use ClaimStatus::*;
+    match (current, action) {
+        (Open, "file the notice of intent on") => Ok(NoticeFiled),
+        (NoticeFiled, "acknowledge the notice of") => Ok(NoticeAcknowledged),
+        (NoticeFiled | NoticeAcknowledged, "submit the package of") => Ok(Submitted),
+        (Submitted, "amend the package of") => Ok(Submitted),
+        (Submitted | Resolved, "approve") => Ok(Approved),
+        (Approved | Resolved | Decided, "pay in full") => Ok(Paid),
+        (NoticeFiled | NoticeAcknowledged | Submitted | Approved, "dispute") => Ok(Disputed),
+        (Disputed, "resolve") => Ok(Resolved),
+        (Disputed, "escalate") => Ok(Escalated),
+        (Escalated, "schedule the hearing of") => Ok(HearingScheduled),
+        (HearingScheduled, "decide") => Ok(Decided),
+        (Open | NoticeFiled | NoticeAcknowledged | Submitted | Approved | Disputed | Resolved, "waive") => Ok(Waived),
+        (Open | NoticeFiled | NoticeAcknowledged | Submitted, "withdraw") => Ok(Withdrawn),
+        (Open | NoticeFiled | NoticeAcknowledged, "forfeit") => Ok(Forfeited),
+        _ => Err(refuse("claim", action, current)),
+    }
+}
+
+/// Transitions of a dispute.
+pub fn dispute(current: DisputeStatus, action: &'static str) -> AppResult<DisputeStatus> {
+    use DisputeStatus::*;
+    match (current, action) {
+        (Open, "resolve") => Ok(Resolved),
+        (Open, "escalate") => Ok(Escalated),
+        (Escalated, "schedule the hearing of") => Ok(HearingScheduled),
+        (HearingScheduled, "decide") => Ok(Decided),
+        _ => Err(refuse("dispute", action, current)),
     }
 }
 
@@ -109,6 +146,30 @@ mod tests {
         assert!(agreement(AgreementStatus::Executed, "execute").is_err());
         assert_eq!(amendment(AmendmentStatus::Proposed, "acknowledge").unwrap(), AmendmentStatus::Acknowledged);
         assert!(amendment(AmendmentStatus::Acknowledged, "acknowledge").is_err());
+    }
+
+    #[test]
+    fn a_claim_runs_from_notice_to_payment_or_through_the_committee() {
+        let mut status = ClaimStatus::Open;
+        for action in [
+            "file the notice of intent on",
+            "acknowledge the notice of",
+            "submit the package of",
+            "approve",
+            "pay in full",
+        ] {
+            status = claim(status, action).unwrap();
+        }
+        assert_eq!(status, ClaimStatus::Paid);
+        let mut status = ClaimStatus::Submitted;
+        for action in ["dispute", "escalate", "schedule the hearing of", "decide", "pay in full"] {
+            status = claim(status, action).unwrap();
+        }
+        assert_eq!(status, ClaimStatus::Paid);
+        assert!(claim(ClaimStatus::Open, "submit the package of").is_err(), "the notice comes first");
+        assert!(claim(ClaimStatus::Paid, "waive").is_err());
+        assert!(claim(ClaimStatus::Submitted, "forfeit").is_err(), "a submitted package is not forfeited");
+        assert!(dispute(DisputeStatus::Resolved, "escalate").is_err());
     }
 
     #[test]

@@ -473,11 +473,26 @@ pub async fn reject(
 
 /// Accepted quantities per line of a request.
 pub async fn accepted_quantities(db: &impl ConnectionTrait, request_id: Uuid) -> AppResult<HashMap<Uuid, i32>> {
-    let accepted = offer::Entity::find()
+    let cancelled = deployment::Entity::find()
+        .filter(deployment::Column::RequestId.eq(request_id))
+        .filter(deployment::Column::Status.eq(DeploymentStatus::Cancelled.as_str()))
+        .all(db)
+        .await?;
+    let cancelled_offers: Vec<Uuid> = agreement::Entity::find()
+        .filter(agreement::Column::Id.is_in(cancelled.iter().map(|d| d.agreement_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.offer_id)
+        .collect();
+    let accepted: Vec<offer::Model> = offer::Entity::find()
         .filter(offer::Column::RequestId.eq(request_id))
         .filter(offer::Column::Status.eq(OfferStatus::Accepted.as_str()))
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|o| !cancelled_offers.contains(&o.id))
+        .collect();
     let lines = offer_line::Entity::find()
         .filter(offer_line::Column::OfferId.is_in(accepted.iter().map(|o| o.id)))
         .all(db)
@@ -503,6 +518,8 @@ pub async fn accept(
     let current = load_visible(&txn, viewer, id).await?;
     let request = load_for_update(&txn, viewer, current.request_id).await?;
     ensure_requesting_party(viewer, &request)?;
+    let current = offer::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("offer", id))?;
+    lifecycle::offer(OfferStatus::from_db(&current.status)?, "accept")?;
     let status = RequestStatus::from_db(&request.status)?;
     if status != RequestStatus::Open {
         return Err(AppError::InvalidTransition {
@@ -615,7 +632,8 @@ pub async fn accept(
     .insert(&txn)
     .await?;
     let holds =
-        hold_inventory(&txn, now, deployment_id, current.assisting_jurisdiction_id, &offered, &request_lines).await?;
+        hold_inventory(&txn, viewer, now, deployment_id, current.assisting_jurisdiction_id, &offered, &request_lines)
+            .await?;
     events::append(
         &txn,
         viewer,
@@ -636,6 +654,7 @@ pub async fn accept(
 /// has them) and records what was taken, so the return gives back exactly that.
 async fn hold_inventory(
     db: &impl ConnectionTrait,
+    viewer: &Viewer,
     now: DateTime<Utc>,
     deployment_id: Uuid,
     holder: Uuid,
@@ -683,6 +702,15 @@ async fn hold_inventory(
             quantity: Set(take),
         }
         .insert(db)
+        .await?;
+        events::append(
+            db,
+            viewer,
+            now,
+            NewEvent::new(RecordType::InventoryItem, item.id, "HELD")
+                .concerning([holder])
+                .payload(json!({ "deploymentId": deployment_id, "quantity": take })),
+        )
         .await?;
         held.insert(type_id.to_string(), json!(take));
     }

@@ -321,10 +321,13 @@ async fn insert_request(
             "only an active member of the compact may request assistance under it",
         ));
     }
-    let incident = incident::Entity::find_by_id(incident_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::bad_input("incidentId", "the incident does not exist"))?;
+    let not_eligible = || {
+        AppError::bad_input(
+            "incidentId",
+            "no such incident of this jurisdiction or of one within it: a jurisdiction requests help for its own incidents",
+        )
+    };
+    let incident = incident::Entity::find_by_id(incident_id).one(db).await?.ok_or_else(not_eligible)?;
     let own = incident.jurisdiction_id == requesting;
     let supported = !own
         && jurisdiction::Entity::find_by_id(incident.jurisdiction_id)
@@ -332,10 +335,7 @@ async fn insert_request(
             .await?
             .is_some_and(|j| j.parent_id == Some(requesting));
     if !own && !supported {
-        return Err(AppError::bad_input(
-            "incidentId",
-            "a jurisdiction requests help for its own incident or one of a jurisdiction within it",
-        ));
+        return Err(not_eligible());
     }
     if IncidentStatus::from_db(&incident.status)? != IncidentStatus::Active {
         return Err(AppError::bad_input("incidentId", "the incident is closed"));
@@ -788,6 +788,7 @@ pub async fn cancel(
     let txn = db.begin().await?;
     let current = load_for_update(&txn, viewer, id).await?;
     ensure_requesting_party(viewer, &current)?;
+    ensure_no_deployment_out(&txn, &current, "cancel").await?;
     let model = save_status(
         &txn,
         viewer,
@@ -850,16 +851,7 @@ pub async fn close(
     let txn = db.begin().await?;
     let current = load_for_update(&txn, viewer, id).await?;
     ensure_requesting_party(viewer, &current)?;
-    let deployments = deployment::Entity::find().filter(deployment::Column::RequestId.eq(id)).all(&txn).await?;
-    for d in &deployments {
-        if lifecycle::deployment_is_out(DeploymentStatus::from_db(&d.status)?) {
-            return Err(AppError::InvalidTransition {
-                record: "resource request",
-                action: "close",
-                current: format!("{} with deployment {} still {}", current.status, d.id, d.status),
-            });
-        }
-    }
+    ensure_no_deployment_out(&txn, &current, "close").await?;
     let model = save_status(
         &txn,
         viewer,
@@ -874,6 +866,47 @@ pub async fn close(
     .await?;
     txn.commit().await?;
     Ok(model)
+}
+
+/// `INVALID_TRANSITION` while a deployment of the request is still out (preparing, travelling or on site).
+async fn ensure_no_deployment_out(
+    db: &impl ConnectionTrait,
+    request: &resource_request::Model,
+    action: &'static str,
+) -> AppResult<()> {
+    let deployments = deployment::Entity::find().filter(deployment::Column::RequestId.eq(request.id)).all(db).await?;
+    for d in &deployments {
+        if lifecycle::deployment_is_out(DeploymentStatus::from_db(&d.status)?) {
+            return Err(AppError::InvalidTransition {
+                record: "resource request",
+                action,
+                current: format!("{} with deployment {} still {}", request.status, d.id, d.status),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Reopens a filled request whose coverage was lost (a deployment cancelled before departure).
+pub async fn reopen_if_uncovered(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    request_id: Uuid,
+    accepted: &HashMap<Uuid, i32>,
+) -> AppResult<()> {
+    let Some(current) = resource_request::Entity::find_by_id(request_id).one(db).await? else { return Ok(()) };
+    if RequestStatus::from_db(&current.status)? != RequestStatus::Filled {
+        return Ok(());
+    }
+    let lines =
+        request_line_item::Entity::find().filter(request_line_item::Column::RequestId.eq(request_id)).all(db).await?;
+    if lines.iter().all(|line| accepted.get(&line.id).copied().unwrap_or(0) >= line.quantity) {
+        return Ok(());
+    }
+    save_status(db, viewer, now, &current, None, "reopen", "REOPENED", |a, _| a.filled_at = Set(None), json!({}))
+        .await?;
+    Ok(())
 }
 
 /// Marks a request filled when accepted quantities cover every line (called inside the accepting transaction).
@@ -938,6 +971,14 @@ pub async fn candidates(
         && !viewer.is_admin()
     {
         return Err(AppError::forbidden("candidates are for the coordinator and the requesting party"));
+    }
+    let status = RequestStatus::from_db(&request.status)?;
+    if !matches!(status, RequestStatus::Submitted | RequestStatus::Open) {
+        return Err(AppError::InvalidTransition {
+            record: "resource request",
+            action: "source",
+            current: status.to_string(),
+        });
     }
     let lines = request_line_item::Entity::find().filter(request_line_item::Column::RequestId.eq(id)).all(db).await?;
     let mut needed: BTreeMap<Uuid, i32> = BTreeMap::new();

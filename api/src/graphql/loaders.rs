@@ -19,7 +19,7 @@ use crate::domain::access::{
     agreements_visible_to, deployments_visible_to, incidents_visible_to, inventory_visible_to, offers_visible_to,
     requests_visible_to,
 };
-use crate::domain::enums::OfferStatus;
+use crate::domain::enums::{DeploymentStatus, OfferStatus};
 use crate::error::AppError;
 
 /// Loads rows by key in batches, as the request's viewer.
@@ -237,6 +237,22 @@ impl Loader<AcceptedOnLine> for DbLoader {
             .into_iter()
             .map(|o| o.id)
             .collect();
+        // An agreement whose deployment was cancelled no longer provides anything.
+        let agreements = agreement::Entity::find()
+            .filter(agreement::Column::OfferId.is_in(accepted.iter().copied()))
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        let cancelled: Vec<Uuid> = deployment::Entity::find()
+            .filter(deployment::Column::AgreementId.is_in(agreements.iter().map(|a| a.id)))
+            .filter(deployment::Column::Status.eq(DeploymentStatus::Cancelled.as_str()))
+            .all(&self.db)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .filter_map(|d| agreements.iter().find(|a| a.id == d.agreement_id).map(|a| a.offer_id))
+            .collect();
+        let accepted: Vec<Uuid> = accepted.into_iter().filter(|o| !cancelled.contains(o)).collect();
         let mut totals: HashMap<AcceptedOnLine, i32> = keys.iter().map(|k| (*k, 0)).collect();
         for line in lines.into_iter().filter(|l| accepted.contains(&l.offer_id)) {
             *totals.entry(AcceptedOnLine(line.line_item_id)).or_default() += line.quantity;
