@@ -150,6 +150,12 @@ pub struct Config {
     /// Most operations accepted in one batched request.
     #[arg(long, env = "MUTUAL_AID_MAX_BATCH", default_value_t = 10, global = true)]
     pub max_batch: usize,
+    /// Seconds between passes of the deadline scheduler (reminders and missed deadlines); 0 turns it off.
+    #[arg(long, env = "MUTUAL_AID_SCHEDULER_INTERVAL_SECONDS", default_value_t = 60, global = true)]
+    pub scheduler_interval_seconds: u64,
+    /// Hours before a deadline at which reminders are sent, comma-separated.
+    #[arg(long, env = "MUTUAL_AID_REMINDER_LEAD_HOURS", value_delimiter = ',', default_value = "72,24", global = true)]
+    pub reminder_lead_hours: Vec<u32>,
     /// Log format.
     #[arg(long, env = "MUTUAL_AID_LOG_FORMAT", value_enum, default_value = "text", global = true)]
     pub log_format: LogFormat,

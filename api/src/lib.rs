@@ -10,5 +10,6 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod scalars;
+pub mod scheduler;
 pub mod seed;
 pub mod state;

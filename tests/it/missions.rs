@@ -439,11 +439,24 @@ async fn an_aacog_direct_request_made_verbally_and_confirmed_in_writing() {
         app.ok(&bexar, "{ deadlines(filter: { kinds: [AFTER_ACTION_REPORT] }) { totalCount } }", json!({})).await;
     assert_eq!(owed["deadlines"]["totalCount"], 1);
     clock.advance(Duration::days(11));
-    let overdue =
-        app.ok(&bexar, "{ deadlines(filter: { overdue: true }) { edges { node { kind status } } } }", json!({})).await;
+    let overdue = app
+        .ok(
+            &bexar,
+            "{ deadlines(filter: { overdue: true }) { edges { node { kind status owedBy { name } } } } }",
+            json!({}),
+        )
+        .await;
+    let mut late: Vec<String> = overdue["deadlines"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {} {}", e["node"]["kind"], e["node"]["status"], e["node"]["owedBy"]["name"]))
+        .collect();
+    late.sort();
     assert_eq!(
-        overdue["deadlines"]["edges"],
-        json!([{ "node": { "kind": "AFTER_ACTION_REPORT", "status": "MISSED" } }])
+        late,
+        [r#""AFTER_ACTION_REPORT" "MISSED" "Bexar County""#, r#""NOTICE_OF_INTENT" "MISSED" "City of San Antonio""#],
+        "the summary report (Bexar) and San Antonio's 10-day notice of intent are both late"
     );
     let late = app
         .ok(

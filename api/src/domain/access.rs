@@ -3,14 +3,15 @@
 //! nested field or a lookup can never show what another path would refuse.
 
 use entities::{
-    agreement, deadline, deployment, incident, inventory_item, membership, offer, request_recipient, resource_request,
+    agreement, claim, deadline, deployment, dispute, incident, inventory_item, membership, offer, request_recipient,
+    resource_request,
 };
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::domain::enums::{MembershipStatus, RecordType, RequestStatus, Role};
+use crate::domain::enums::{DisputeStatus, MembershipStatus, RecordType, RequestStatus, Role};
 use crate::error::{AppError, AppResult};
 
 /// A condition that matches no row.
@@ -205,6 +206,81 @@ pub fn inventory_visible_to(viewer: &Viewer) -> Condition {
     if any.is_empty() { nothing() } else { any }
 }
 
+/// Compacts in which the viewer holds one of `roles`.
+fn compacts_with(viewer: &Viewer, roles: &[Role]) -> Vec<Uuid> {
+    if roles.iter().any(|role| viewer.has_role(*role)) { viewer.compact_ids.iter().copied().collect() } else { vec![] }
+}
+
+/// Dispute statuses that put a dispute before the committee.
+const BEFORE_COMMITTEE: [DisputeStatus; 3] =
+    [DisputeStatus::Escalated, DisputeStatus::HearingScheduled, DisputeStatus::Decided];
+
+/// Reimbursement claims the viewer may see: the parties', and those of the compacts a coordinator, observer or
+/// integration covers; a committee member sees a claim only once one of its disputes is before the committee.
+pub fn claims_visible_to(viewer: &Viewer) -> Condition {
+    if !viewer.is_authenticated() {
+        return nothing();
+    }
+    if viewer.is_admin() {
+        return Condition::all();
+    }
+    let mut any = Condition::any();
+    if let Some(j) = viewer.jurisdiction_id {
+        any = any.add(claim::Column::RequestingJurisdictionId.eq(j)).add(claim::Column::AssistingJurisdictionId.eq(j));
+    }
+    let overseen = compacts_with(viewer, &[Role::Coordinator, Role::Observer, Role::Integration]);
+    if !overseen.is_empty() {
+        any = any.add(claim::Column::CompactId.is_in(overseen));
+    }
+    let committee = compacts_with(viewer, &[Role::CommitteeMember]);
+    if !committee.is_empty() {
+        any = any.add(
+            claim::Column::Id.in_subquery(select_ids(
+                dispute::Column::ClaimId,
+                dispute::Entity,
+                Condition::all()
+                    .add(dispute::Column::CompactId.is_in(committee))
+                    .add(dispute::Column::Status.is_in(BEFORE_COMMITTEE.map(|s| s.as_str()))),
+            )),
+        );
+    }
+    if any.is_empty() { nothing() } else { any }
+}
+
+/// Disputes the viewer may see: those of the claims it may see, except that a committee member sees only the
+/// disputes before the committee.
+pub fn disputes_visible_to(viewer: &Viewer) -> Condition {
+    if !viewer.is_authenticated() {
+        return nothing();
+    }
+    if viewer.is_admin() {
+        return Condition::all();
+    }
+    let mut parties = Condition::any();
+    if let Some(j) = viewer.jurisdiction_id {
+        parties = parties
+            .add(claim::Column::RequestingJurisdictionId.eq(j))
+            .add(claim::Column::AssistingJurisdictionId.eq(j));
+    }
+    let overseen = compacts_with(viewer, &[Role::Coordinator, Role::Observer, Role::Integration]);
+    if !overseen.is_empty() {
+        parties = parties.add(claim::Column::CompactId.is_in(overseen));
+    }
+    let mut any = Condition::any();
+    if !parties.is_empty() {
+        any = any.add(dispute::Column::ClaimId.in_subquery(select_ids(claim::Column::Id, claim::Entity, parties)));
+    }
+    let committee = compacts_with(viewer, &[Role::CommitteeMember]);
+    if !committee.is_empty() {
+        any = any.add(
+            Condition::all()
+                .add(dispute::Column::CompactId.is_in(committee))
+                .add(dispute::Column::Status.is_in(BEFORE_COMMITTEE.map(|s| s.as_str()))),
+        );
+    }
+    if any.is_empty() { nothing() } else { any }
+}
+
 /// Deadlines the viewer may see: those of the records it may see.
 pub fn deadlines_visible_to(viewer: &Viewer) -> Condition {
     if !viewer.is_authenticated() {
@@ -228,6 +304,8 @@ pub fn deadlines_visible_to(viewer: &Viewer) -> Condition {
             select_ids(agreement::Column::Id, agreement::Entity, agreements_visible_to(viewer)),
         ))
         .add(of(RecordType::Incident, select_ids(incident::Column::Id, incident::Entity, incidents_visible_to(viewer))))
+        .add(of(RecordType::Claim, select_ids(claim::Column::Id, claim::Entity, claims_visible_to(viewer))))
+        .add(of(RecordType::Dispute, select_ids(dispute::Column::Id, dispute::Entity, disputes_visible_to(viewer))))
 }
 
 /// Whether the viewer may see this incident (the single-record form of [`incidents_visible_to`]).

@@ -92,8 +92,9 @@ pub async fn create(
     Ok(Some(model))
 }
 
-/// Marks the pending deadline of `kind` on `record_id` as fulfilled at `at`: `MET` on time, `MISSED` (with the
-/// fulfilment time kept) when late. Does nothing when there is no pending deadline.
+/// Marks the open deadline of `kind` on `record_id` as fulfilled at `at`: `MET` on time, `MISSED` (with the
+/// fulfilment time kept) when late, including one the scheduler already marked missed. Does nothing when there is
+/// none.
 pub async fn fulfil(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -105,10 +106,12 @@ pub async fn fulfil(
     let found = deadline::Entity::find()
         .filter(deadline::Column::RecordId.eq(record_id))
         .filter(deadline::Column::Kind.eq(kind.as_str()))
-        .filter(deadline::Column::Status.eq(DeadlineStatus::Pending.as_str()))
+        .filter(deadline::Column::Status.is_in([DeadlineStatus::Pending.as_str(), DeadlineStatus::Missed.as_str()]))
+        .filter(deadline::Column::MetAt.is_null())
         .one(db)
         .await?;
     let Some(current) = found else { return Ok(None) };
+    let from = DeadlineStatus::from_db(&current.status)?;
     let to = if at <= current.due_at { DeadlineStatus::Met } else { DeadlineStatus::Missed };
     let mut active = current.clone().into_active_model();
     active.status = Set(to.as_str().to_owned());
@@ -121,7 +124,7 @@ pub async fn fulfil(
         viewer,
         now,
         NewEvent::new(RecordType::Deadline, current.id, if to == DeadlineStatus::Met { "MET" } else { "MET_LATE" })
-            .status(Some(DeadlineStatus::Pending), to)
+            .status(Some(from), to)
             .compact(current.compact_id)
             .concerning(current.owed_by_jurisdiction_id)
             .payload(json!({ "kind": kind, "recordId": record_id, "fulfilledAt": at, "dueAt": current.due_at })),

@@ -23,7 +23,7 @@ use crate::domain::enums::{DeadlineKind, DeploymentStatus, RecordType, TimeRecor
 use crate::domain::events::{self, NewEvent};
 use crate::domain::offers::{Equipment, Person};
 use crate::domain::requests::refuse_ssn;
-use crate::domain::{lifecycle, offers, requests, validate, versioned};
+use crate::domain::{claims, lifecycle, offers, requests, validate, versioned};
 use crate::error::{AppError, AppResult};
 use crate::scalars::{Date, Decimal as DecimalScalar};
 
@@ -558,6 +558,7 @@ pub async fn record_return(
         starts_at: now,
     };
     deadlines::create(&txn, viewer, now, new, deadlines::days_after(now, compact.after_action_report_days)).await?;
+    claims::open_on_return(&txn, viewer, now, &model).await?;
     txn.commit().await?;
     Ok(model)
 }

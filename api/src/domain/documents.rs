@@ -12,13 +12,13 @@ use uuid::Uuid;
 use crate::auth::Viewer;
 use crate::domain::enums::{RecordType, Role};
 use crate::domain::events::{self, NewEvent};
-use crate::domain::{agreements, deployments, incidents, requests, validate};
+use crate::domain::{agreements, claims, deployments, incidents, requests, validate};
 use crate::error::{AppError, AppResult};
 
 /// A document to record.
 #[derive(Debug, Clone, InputObject)]
 pub struct RecordDocumentInput {
-    /// The type of the record it belongs to: a resource request, an agreement, a deployment or an incident.
+    /// The type of the record it belongs to: a resource request, an agreement, a deployment, an incident or a claim.
     pub record_type: RecordType,
     /// The record it belongs to.
     pub record_id: ID,
@@ -55,10 +55,14 @@ async fn scope_of(
                 incidents::find_visible(db, viewer, id).await?.ok_or_else(|| AppError::not_found("incident", id))?;
             (i.compact_id, vec![i.jurisdiction_id])
         }
+        RecordType::Claim => {
+            let c = claims::load_for_update(db, viewer, id).await?;
+            (Some(c.compact_id), vec![c.requesting_jurisdiction_id, c.assisting_jurisdiction_id])
+        }
         _ => {
             return Err(AppError::bad_input(
                 "recordType",
-                "documents attach to requests, agreements, deployments and incidents",
+                "documents attach to requests, agreements, deployments, incidents and claims",
             ));
         }
     })

@@ -3,15 +3,18 @@
 
 pub mod access;
 pub mod agreements;
+pub mod claims;
 pub mod deadlines;
 pub mod deployments;
 pub mod directory;
+pub mod disputes;
 pub mod documents;
 pub mod enums;
 pub mod events;
 pub mod incidents;
 pub mod inventory;
 pub mod lifecycle;
+pub mod money;
 pub mod offers;
 pub mod policy;
 pub mod requests;

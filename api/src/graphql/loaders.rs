@@ -7,17 +7,17 @@ use std::hash::Hash;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entities::{
-    agreement, amendment, authorized_representative, compact, deadline, deployment, document, incident, inventory_item,
-    jurisdiction, jurisdiction_contact, membership, offer, offer_line, request_line_item, request_recipient,
-    resource_request, resource_type, time_record,
+    agreement, amendment, authorized_representative, claim, committee_vote, compact, deadline, deployment, dispute,
+    document, incident, inventory_item, invoice_line, jurisdiction, jurisdiction_contact, membership, offer,
+    offer_line, payment, request_line_item, request_recipient, resource_request, resource_type, time_record,
 };
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::auth::Viewer;
 use crate::domain::access::{
-    agreements_visible_to, deployments_visible_to, incidents_visible_to, inventory_visible_to, offers_visible_to,
-    requests_visible_to,
+    agreements_visible_to, claims_visible_to, deployments_visible_to, disputes_visible_to, incidents_visible_to,
+    inventory_visible_to, offers_visible_to, requests_visible_to,
 };
 use crate::domain::enums::{DeploymentStatus, OfferStatus};
 use crate::error::AppError;
@@ -213,6 +213,47 @@ children!(
     /// The deadlines of a record.
     DeadlinesOf, deadline, RecordId, everyone, [DueAt, Id]
 );
+
+children!(
+    /// The claim of an agreement, if visible.
+    ClaimsOfAgreement, claim, AgreementId, claims_visible_to, [Id]
+);
+children!(
+    /// The invoice lines of a claim.
+    InvoiceLinesOf, invoice_line, ClaimId, everyone, [Position]
+);
+children!(
+    /// The payments of a claim.
+    PaymentsOf, payment, ClaimId, everyone, [PaidAt, Id]
+);
+children!(
+    /// The disputes of a claim, as far as visible.
+    DisputesOf, dispute, ClaimId, disputes_visible_to, [FiledAt, Id]
+);
+key!(
+    /// A claim by id, if visible.
+    ClaimById
+);
+by_id!(ClaimById, claim, claims_visible_to);
+
+/// The votes cast on a dispute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VotesOf(pub Uuid);
+
+impl Loader<VotesOf> for DbLoader {
+    type Value = Vec<committee_vote::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[VotesOf]) -> Result<HashMap<VotesOf, Self::Value>, Self::Error> {
+        let rows = committee_vote::Entity::find()
+            .filter(committee_vote::Column::DisputeId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(committee_vote::Column::CastAt)
+            .all(&self.db)
+            .await
+            .map_err(db_error)?;
+        Ok(group(keys, rows, |row| VotesOf(row.dispute_id)))
+    }
+}
 
 /// The quantity accepted so far on a request line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -538,6 +538,12 @@ impl Agreement {
         let rows = loaders(ctx).load_one(DeploymentsOfAgreement(self.0.id)).await?.unwrap_or_default();
         Ok(rows.into_iter().next().map(Deployment))
     }
+    /// The reimbursement claim of the agreement, once the resources returned.
+    async fn claim(&self, ctx: &Context<'_>) -> Result<Option<crate::graphql::claims::Claim>> {
+        let rows =
+            loaders(ctx).load_one(crate::graphql::loaders::ClaimsOfAgreement(self.0.id)).await?.unwrap_or_default();
+        Ok(rows.into_iter().next().map(crate::graphql::claims::Claim))
+    }
     /// The after-action / summary report.
     async fn after_action_report(&self) -> Option<&str> {
         self.0.after_action_report.as_deref()

@@ -1,6 +1,7 @@
 //! The GraphQL schema: roots, guards, context helpers and the schema builder. Resolvers are thin: they read the
 //! viewer and state from the context, call one domain function and map the result.
 
+pub mod claims;
 pub mod connection;
 pub mod directory;
 pub mod incidents;
@@ -26,12 +27,18 @@ pub struct QueryRoot(
     directory::DirectoryQuery,
     incidents::IncidentQuery,
     mission_ops::MissionQuery,
+    claims::ClaimQuery,
 );
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(directory::DirectoryMutation, incidents::IncidentMutation, mission_ops::MissionMutation);
+pub struct MutationRoot(
+    directory::DirectoryMutation,
+    incidents::IncidentMutation,
+    mission_ops::MissionMutation,
+    claims::ClaimMutation,
+);
 
 /// The executable schema.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -1,0 +1,61 @@
+//! Exact money: amounts are `rust_decimal` values, stored as text so that SQLite and PostgreSQL keep every digit.
+
+use rust_decimal::Decimal;
+
+use crate::error::{AppError, AppResult};
+
+/// Parses a stored amount.
+pub fn stored(text: &str) -> AppResult<Decimal> {
+    text.parse().map_err(|_| AppError::Internal(format!("invalid stored amount {text:?}")))
+}
+
+/// Parses an optional stored amount.
+pub fn stored_opt(text: Option<&str>) -> AppResult<Option<Decimal>> {
+    text.map(stored).transpose()
+}
+
+/// Checks an input amount: not negative, at most two decimals (cents), below a trillion.
+pub fn amount(field: &str, value: Decimal) -> AppResult<Decimal> {
+    if value < Decimal::ZERO {
+        return Err(AppError::bad_input(field, format!("{field} cannot be negative")));
+    }
+    if value.scale() > 2 && value.normalize().scale() > 2 {
+        return Err(AppError::bad_input(field, format!("{field} has at most two decimals")));
+    }
+    if value >= Decimal::from(1_000_000_000_000i64) {
+        return Err(AppError::bad_input(field, format!("{field} is too large")));
+    }
+    Ok(value.round_dp(2))
+}
+
+/// Checks a quantity of hours or units: not negative, at most four decimals.
+pub fn quantity(field: &str, value: Decimal) -> AppResult<Decimal> {
+    if value < Decimal::ZERO {
+        return Err(AppError::bad_input(field, format!("{field} cannot be negative")));
+    }
+    if value.normalize().scale() > 4 {
+        return Err(AppError::bad_input(field, format!("{field} has at most four decimals")));
+    }
+    Ok(value)
+}
+
+/// Writes an amount with two decimals.
+pub fn text(value: Decimal) -> String {
+    let mut v = value.round_dp(2);
+    v.rescale(2);
+    v.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_cents_and_never_negative() {
+        assert_eq!(text(amount("a", "18400".parse().unwrap()).unwrap()), "18400.00");
+        assert_eq!(text(amount("a", "0.10".parse().unwrap()).unwrap()), "0.10");
+        assert!(amount("a", "-1".parse().unwrap()).is_err());
+        assert!(amount("a", "1.005".parse().unwrap()).is_err());
+        assert_eq!(text("0.1".parse::<Decimal>().unwrap() + "0.2".parse::<Decimal>().unwrap()), "0.30");
+    }
+}
