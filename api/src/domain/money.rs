@@ -39,11 +39,16 @@ pub fn quantity(field: &str, value: Decimal) -> AppResult<Decimal> {
     Ok(value)
 }
 
-/// Writes an amount with two decimals.
-pub fn text(value: Decimal) -> String {
+/// An amount with exactly two decimals (`0` becomes `0.00`), as money is shown.
+pub fn cents(value: Decimal) -> Decimal {
     let mut v = value.round_dp(2);
     v.rescale(2);
-    v.to_string()
+    v
+}
+
+/// Writes an amount with two decimals.
+pub fn text(value: Decimal) -> String {
+    cents(value).to_string()
 }
 
 #[cfg(test)]

@@ -186,12 +186,13 @@ impl Claim {
         let lines = loaders(ctx).load_one(InvoiceLinesOf(self.0.id)).await?.unwrap_or_default();
         let payments = loaders(ctx).load_one(PaymentsOf(self.0.id)).await?.unwrap_or_default();
         let t = domain::totals(&self.0, &lines, &payments)?;
+        let money = |d| Decimal(money::cents(d));
         Ok(ClaimTotals {
-            claimed: Decimal(t.claimed),
-            waived: Decimal(t.waived),
-            approved: t.approved.map(Decimal),
-            paid: Decimal(t.paid),
-            outstanding: Decimal(t.outstanding),
+            claimed: money(t.claimed),
+            waived: money(t.waived),
+            approved: t.approved.map(money),
+            paid: money(t.paid),
+            outstanding: money(t.outstanding),
         })
     }
     /// The accepted offer's estimate against the invoice, per cost category.
@@ -202,9 +203,9 @@ impl Claim {
             .into_iter()
             .map(|(category, (estimated, actual))| EstimateComparison {
                 category,
-                estimated: Decimal(estimated),
-                actual: Decimal(actual),
-                difference: Decimal(actual - estimated),
+                estimated: Decimal(money::cents(estimated)),
+                actual: Decimal(money::cents(actual)),
+                difference: Decimal(money::cents(actual - estimated)),
             })
             .collect())
     }

@@ -422,7 +422,7 @@ impl Offer {
     }
     /// The sum of the estimate.
     async fn cost_estimate_total(&self) -> DecimalScalar {
-        DecimalScalar(cost_lines(&self.0.cost_estimate).iter().map(|l| l.amount.0).sum())
+        DecimalScalar(crate::domain::money::cents(cost_lines(&self.0.cost_estimate).iter().map(|l| l.amount.0).sum()))
     }
     /// Whether the resources are donated (no reimbursement sought) rather than loaned.
     async fn donated(&self) -> bool {
