@@ -156,6 +156,21 @@ pub struct Config {
     /// Hours before a deadline at which reminders are sent, comma-separated.
     #[arg(long, env = "MUTUAL_AID_REMINDER_LEAD_HOURS", value_delimiter = ',', default_value = "72,24", global = true)]
     pub reminder_lead_hours: Vec<u32>,
+    /// Seconds a WebSocket client has to send `connection_init` before it is closed (4408).
+    #[arg(long, env = "MUTUAL_AID_WS_INIT_TIMEOUT_SECONDS", default_value_t = 10, global = true)]
+    pub ws_init_timeout_seconds: u64,
+    /// Seconds between server keep-alive messages on WebSocket connections.
+    #[arg(long, env = "MUTUAL_AID_WS_KEEPALIVE_SECONDS", default_value_t = 15, global = true)]
+    pub ws_keepalive_seconds: u64,
+    /// Most subscriptions on one WebSocket connection.
+    #[arg(long, env = "MUTUAL_AID_WS_MAX_SUBSCRIPTIONS", default_value_t = 20, global = true)]
+    pub ws_max_subscriptions: usize,
+    /// Most WebSocket connections of one principal (token subject) on one instance.
+    #[arg(long, env = "MUTUAL_AID_WS_MAX_CONNECTIONS_PER_PRINCIPAL", default_value_t = 10, global = true)]
+    pub ws_max_connections_per_principal: usize,
+    /// Seconds a subscription may wait for a slow client before it is ended (the client resumes with `after`).
+    #[arg(long, env = "MUTUAL_AID_WS_SEND_TIMEOUT_SECONDS", default_value_t = 30, global = true)]
+    pub ws_send_timeout_seconds: u64,
     /// Log format.
     #[arg(long, env = "MUTUAL_AID_LOG_FORMAT", value_enum, default_value = "text", global = true)]
     pub log_format: LogFormat,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, Request, Response};
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
@@ -204,11 +204,37 @@ fn not_acceptable() -> axum::response::Response {
         .into_response()
 }
 
-async fn graphql_get(
-    State(http): State<Http>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> axum::response::Response {
+async fn graphql_get(State(http): State<Http>, request: axum::extract::Request) -> axum::response::Response {
+    let upgrade = request
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if upgrade {
+        return websocket(http, request).await;
+    }
+    let headers = request.headers().clone();
+    let query = request.uri().query().map(str::to_owned);
+    graphql_query(http, headers, query).await
+}
+
+async fn websocket(http: Http, request: axum::extract::Request) -> axum::response::Response {
+    use axum::extract::FromRequestParts;
+    let offered =
+        request.headers().get(header::SEC_WEBSOCKET_PROTOCOL).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let Some(protocol) = crate::ws::Protocol::negotiate(offered.as_deref()) else {
+        return (StatusCode::BAD_REQUEST, "offer the graphql-transport-ws or graphql-ws subprotocol\n").into_response();
+    };
+    let (mut parts, _) = request.into_parts();
+    let upgrade = match axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let Http { state, schema } = http;
+    upgrade.protocols([protocol.name()]).on_upgrade(move |socket| crate::ws::serve(socket, state, schema, protocol))
+}
+
+async fn graphql_query(http: Http, headers: HeaderMap, query: Option<String>) -> axum::response::Response {
     let wants_html =
         headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("text/html"));
     let query = query.unwrap_or_default();
@@ -276,7 +302,10 @@ async fn graphql_post(State(http): State<Http>, headers: HeaderMap, body: Bytes)
         Ok(viewer) => viewer,
         Err(err) => return error_body(StatusCode::UNAUTHORIZED, &err, media),
     };
-    execute(&http, viewer, batch, media).await
+    let response = execute(&http, viewer, batch, media).await;
+    // In-process wake-up for subscribers of this instance (PostgreSQL also notifies every instance on commit).
+    http.state.bus.notify();
+    response
 }
 
 #[cfg(test)]

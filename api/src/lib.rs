@@ -1,6 +1,7 @@
 //! The mutual-aid GraphQL API: configuration, state, errors, identity, HTTP, the schema and the domain rules.
 
 pub mod auth;
+pub mod bus;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -13,3 +14,4 @@ pub mod scalars;
 pub mod scheduler;
 pub mod seed;
 pub mod state;
+pub mod ws;

@@ -66,7 +66,7 @@ pub async fn tick(
             if elapsed <= d.reminders_sent {
                 continue;
             }
-            let txn = db.begin().await?;
+            let txn = events::begin(db).await?;
             let claimed = deadline::Entity::update_many()
                 .col_expr(deadline::Column::RemindersSent, Expr::value(elapsed))
                 .col_expr(deadline::Column::RemindedAt, Expr::value(now))
@@ -101,7 +101,7 @@ pub async fn tick(
         .all(db)
         .await?;
     for d in overdue {
-        let txn = db.begin().await?;
+        let txn = events::begin(db).await?;
         let claimed = deadline::Entity::update_many()
             .col_expr(deadline::Column::Status, Expr::value(DeadlineStatus::Missed.as_str()))
             .col_expr(deadline::Column::UpdatedAt, Expr::value(now))

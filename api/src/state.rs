@@ -5,6 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Authenticator;
+use crate::bus::EventBus;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db;
@@ -21,6 +22,10 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     /// The source of "now".
     pub clock: Arc<dyn Clock>,
+    /// Wakes subscribers when events are committed.
+    pub bus: EventBus,
+    /// Open WebSocket connections per principal.
+    pub connections: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
 }
 
 impl AppState {
@@ -29,6 +34,10 @@ impl AppState {
         let auth = Authenticator::from_config(&config)?;
         let db = db::connect(&config).await?;
         db::migrate_up(&db).await?;
-        Ok(AppState { db, config: Arc::new(config), auth: Arc::new(auth), clock })
+        let bus = EventBus::default();
+        if !db::is_sqlite(&config.database_url) {
+            bus.listen_postgres(config.database_url.clone());
+        }
+        Ok(AppState { db, config: Arc::new(config), auth: Arc::new(auth), clock, bus, connections: Default::default() })
     }
 }

@@ -10,4 +10,5 @@ mod missions;
 mod permissions;
 mod protocol;
 mod schema;
+mod subscriptions;
 mod support;

@@ -218,6 +218,44 @@ impl Drop for TestApp {
     }
 }
 
+static NPM: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+
+/// The folder of the Node.js test clients, with its packages installed (`npm ci`, once per test run).
+pub fn node_clients() -> PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("js");
+    let mut installed = NPM.lock().unwrap_or_else(|p| p.into_inner());
+    if !*installed && !dir.join("node_modules").join("graphql-ws").exists() {
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir)
+            .status()
+            .expect("npm is needed for the WebSocket client tests");
+        assert!(status.success(), "npm ci failed in tests/js");
+    }
+    *installed = true;
+    dir
+}
+
+impl TestApp {
+    /// The WebSocket URL of `/graphql`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/graphql", self.addr)
+    }
+
+    /// Starts another server on the same database (another instance behind the load balancer).
+    pub async fn another_instance(&self) -> (SocketAddr, oneshot::Sender<()>) {
+        let config = (*self.state.config).clone();
+        let state = AppState::build(config, Arc::new(SystemClock)).await.expect("build state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(api::http::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        (addr, tx)
+    }
+}
+
 /// The id the demo data set gives to a record.
 pub fn seed(kind: &str, key: &str) -> Uuid {
     api::seed::seed_id(kind, key)

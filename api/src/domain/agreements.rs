@@ -97,7 +97,7 @@ pub async fn sign(
     input: SignAgreementInput,
 ) -> AppResult<agreement::Model> {
     let id = validate::id("agreementId", &input.agreement_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_locked(&txn, viewer, id).await?;
     let requesting = side(viewer, &current)?;
     let status = AgreementStatus::from_db(&current.status)?;
@@ -156,7 +156,7 @@ pub async fn propose_amendment(
         return Err(AppError::bad_input("changes", "changes is a JSON object of the changed terms"));
     }
     refuse_ssn("changes", &changes.to_string())?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_locked(&txn, viewer, id).await?;
     let requesting = side(viewer, &current)?;
     let number = amendment::Entity::find().filter(amendment::Column::AgreementId.eq(id)).count(&txn).await? as i32 + 1;
@@ -204,7 +204,7 @@ pub async fn acknowledge_amendment(
     input: AcknowledgeAmendmentInput,
 ) -> AppResult<amendment::Model> {
     let id = validate::id("amendmentId", &input.amendment_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current =
         amendment::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("amendment", id))?;
     let agreement =
@@ -250,7 +250,7 @@ pub async fn file_after_action_report(
     let id = validate::id("agreementId", &input.agreement_id)?;
     let summary = validate::text("summary", &input.summary, 20_000)?;
     refuse_ssn("summary", &summary)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_locked(&txn, viewer, id).await?;
     if !viewer.represents(current.requesting_jurisdiction_id) {
         return Err(AppError::forbidden("the requesting party files the after-action report"));

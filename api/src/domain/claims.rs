@@ -422,7 +422,7 @@ pub async fn file_notice(
     let contact = validate::text("financialContactName", &input.financial_contact_name, 200)?;
     let phone = validate::phone("financialContactPhone", input.financial_contact_phone.as_deref())?;
     let email = validate::email("financialContactEmail", input.financial_contact_email.as_deref())?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_update(&txn, viewer, id).await?;
     ensure_assisting(viewer, &current)?;
     let model = change(
@@ -456,7 +456,7 @@ pub async fn acknowledge_notice(
     input: ClaimStepInput,
 ) -> AppResult<claim::Model> {
     let id = validate::id("claimId", &input.claim_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_update(&txn, viewer, id).await?;
     ensure_requesting(viewer, &current)?;
     let model = change(
@@ -498,7 +498,7 @@ pub async fn submit_package(
         refuse_ssn(&format!("lines.{i}.description"), &description)?;
         rows.push((i, line.category, description, line_amount(i, line)?));
     }
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_update(&txn, viewer, id).await?;
     ensure_assisting(viewer, &current)?;
     let status = ClaimStatus::from_db(&current.status)?;
@@ -561,7 +561,7 @@ pub async fn request_documentation(
 ) -> AppResult<claim::Model> {
     let id = validate::id("claimId", &input.claim_id)?;
     let note = validate::text("note", input.note.as_deref().unwrap_or_default(), 4000)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_update(&txn, viewer, id).await?;
     ensure_requesting(viewer, &current)?;
     let status = ClaimStatus::from_db(&current.status)?;
@@ -602,7 +602,7 @@ pub async fn approve(
     input: ApproveClaimInput,
 ) -> AppResult<claim::Model> {
     let id = validate::id("claimId", &input.claim_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_update(&txn, viewer, id).await?;
     ensure_requesting(viewer, &current)?;
     versioned::expected(input.expected_version, current.version)?;
@@ -667,7 +667,7 @@ pub async fn record_payment(
         return Err(AppError::bad_input("paidAt", "paidAt cannot be in the future"));
     }
     let reference = validate::optional_text("reference", input.reference.as_deref(), 200)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_update(&txn, viewer, id).await?;
     ensure_requesting(viewer, &current)?;
     let status = ClaimStatus::from_db(&current.status)?;
@@ -721,7 +721,7 @@ pub async fn waive(
 ) -> AppResult<claim::Model> {
     let id = validate::id("claimId", &input.claim_id)?;
     let statement = validate::text("statement", &input.statement, 4000)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_update(&txn, viewer, id).await?;
     ensure_assisting(viewer, &current)?;
     let compact = load_compact(&txn, current.compact_id).await?;
@@ -853,7 +853,7 @@ pub async fn withdraw(
 ) -> AppResult<claim::Model> {
     let id = validate::id("claimId", &input.claim_id)?;
     let note = validate::optional_text("note", input.note.as_deref(), 4000)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_update(&txn, viewer, id).await?;
     ensure_assisting(viewer, &current)?;
     let model = change(&txn, viewer, now, &current, Some("withdraw"), ("WITHDRAWN", json!({ "note": note })), |a| {

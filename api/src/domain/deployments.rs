@@ -259,7 +259,7 @@ pub async fn prepare(
     input: PrepareDeploymentInput,
 ) -> AppResult<deployment::Model> {
     let id = validate::id("deploymentId", &input.deployment_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_locked(&txn, viewer, id).await?;
     ensure_assisting(viewer, &current)?;
     let status = DeploymentStatus::from_db(&current.status)?;
@@ -335,7 +335,7 @@ pub async fn depart(
     input: DeploymentStepInput,
 ) -> AppResult<deployment::Model> {
     let id = validate::id("deploymentId", &input.deployment_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_locked(&txn, viewer, id).await?;
     ensure_assisting(viewer, &current)?;
     lifecycle::deployment(DeploymentStatus::from_db(&current.status)?, "depart")?;
@@ -369,7 +369,7 @@ pub async fn arrive(
     input: DeploymentStepInput,
 ) -> AppResult<deployment::Model> {
     let id = validate::id("deploymentId", &input.deployment_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_locked(&txn, viewer, id).await?;
     ensure_party(viewer, &current)?;
     let model = step(
@@ -401,7 +401,7 @@ pub async fn record_assignment(
     if assignment.is_none() && location.is_none() {
         return Err(AppError::bad_input("assignment", "give an assignment, a location, or both"));
     }
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_locked(&txn, viewer, id).await?;
     ensure_requesting(viewer, &current)?;
     let status = DeploymentStatus::from_db(&current.status)?;
@@ -447,7 +447,7 @@ pub async fn give_recall_notice(
 ) -> AppResult<deployment::Model> {
     let id = validate::id("deploymentId", &input.deployment_id)?;
     let reason = validate::text("reason", &input.reason, 2000)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_locked(&txn, viewer, id).await?;
     ensure_assisting(viewer, &current)?;
     let compact = load_compact(&txn, current.compact_id).await?;
@@ -483,7 +483,7 @@ pub async fn release(
     input: ReleaseDeploymentInput,
 ) -> AppResult<deployment::Model> {
     let id = validate::id("deploymentId", &input.deployment_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_locked(&txn, viewer, id).await?;
     ensure_party(viewer, &current)?;
     if !viewer.represents(current.requesting_jurisdiction_id) {
@@ -532,7 +532,7 @@ pub async fn record_return(
     input: DeploymentStepInput,
 ) -> AppResult<deployment::Model> {
     let id = validate::id("deploymentId", &input.deployment_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_locked(&txn, viewer, id).await?;
     ensure_assisting(viewer, &current)?;
     let model = step(
@@ -571,7 +571,7 @@ pub async fn close(
     input: DeploymentStepInput,
 ) -> AppResult<deployment::Model> {
     let id = validate::id("deploymentId", &input.deployment_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_locked(&txn, viewer, id).await?;
     ensure_party(viewer, &current)?;
     let model = step(
@@ -598,7 +598,7 @@ pub async fn cancel(
     input: DeploymentStepInput,
 ) -> AppResult<deployment::Model> {
     let id = validate::id("deploymentId", &input.deployment_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_locked(&txn, viewer, id).await?;
     ensure_party(viewer, &current)?;
     let model = step(
@@ -641,7 +641,7 @@ pub async fn record_time(
     if input.entries.is_empty() || input.entries.len() > 500 {
         return Err(AppError::bad_input("entries", "record between 1 and 500 entries at a time"));
     }
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_locked(&txn, viewer, id).await?;
     ensure_assisting(viewer, &current)?;
     let status = DeploymentStatus::from_db(&current.status)?;

@@ -275,7 +275,7 @@ pub async fn create_jurisdiction(
     let parent_id = input.parent_id.as_ref().map(|id| validate::id("parentId", id)).transpose()?;
     let region = validate::optional_text("region", input.region.as_deref(), NAME_MAX)?;
     let state_code = state_code(input.state_code.as_deref())?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     if let Some(parent_id) = parent_id {
         load_jurisdiction(&txn, "parentId", parent_id).await?;
     }
@@ -328,7 +328,7 @@ pub async fn update_jurisdiction(
 ) -> AppResult<jurisdiction::Model> {
     ensure_admin(viewer)?;
     let id = validate::id("id", &input.id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current =
         jurisdiction::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("jurisdiction", id))?;
     let version = versioned::expected(input.expected_version, current.version)?;
@@ -404,7 +404,7 @@ pub async fn add_contact(
 ) -> AppResult<jurisdiction_contact::Model> {
     ensure_admin(viewer)?;
     let jurisdiction_id = validate::id("jurisdictionId", jurisdiction_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     load_jurisdiction(&txn, "jurisdictionId", jurisdiction_id).await?;
     let contact = contact_row(jurisdiction_id, &input, now)?.insert(&txn).await?;
     events::append(
@@ -429,7 +429,7 @@ pub async fn remove_contact(
 ) -> AppResult<Uuid> {
     ensure_admin(viewer)?;
     let id = validate::id("id", id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let contact = jurisdiction_contact::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -458,7 +458,7 @@ pub async fn add_representative(
 ) -> AppResult<authorized_representative::Model> {
     ensure_admin(viewer)?;
     let jurisdiction_id = validate::id("jurisdictionId", jurisdiction_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     load_jurisdiction(&txn, "jurisdictionId", jurisdiction_id).await?;
     let representative = representative_row(jurisdiction_id, &input, now)?.insert(&txn).await?;
     events::append(
@@ -483,7 +483,7 @@ pub async fn deactivate_representative(
 ) -> AppResult<authorized_representative::Model> {
     ensure_admin(viewer)?;
     let id = validate::id("id", id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = authorized_representative::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -533,7 +533,7 @@ pub async fn create_compact(
         .as_ref()
         .map(|id| validate::id("coordinatingJurisdictionId", id))
         .transpose()?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     if let Some(coordinator) = coordinator {
         load_jurisdiction(&txn, "coordinatingJurisdictionId", coordinator).await?;
     }
@@ -577,7 +577,7 @@ pub async fn update_compact(
 ) -> AppResult<compact::Model> {
     ensure_admin(viewer)?;
     let id = validate::id("id", &input.id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_compact(&txn, id).await?;
     let version = versioned::expected(input.expected_version, current.version)?;
     let mut active = current.clone().into_active_model();
@@ -669,7 +669,7 @@ pub async fn add_member(
     let jurisdiction_id = validate::id("jurisdictionId", &input.jurisdiction_id)?;
     let resolution =
         validate::optional_text("authorizingResolution", input.authorizing_resolution.as_deref(), NAME_MAX)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     load_compact(&txn, compact_id).await.map_err(|_| AppError::bad_input("compactId", "the compact does not exist"))?;
     load_jurisdiction(&txn, "jurisdictionId", jurisdiction_id).await?;
     let id = Uuid::now_v7();
@@ -725,7 +725,7 @@ pub async fn notice_termination(
         // Backdating would shorten the compact's notice period; only an administrator records a paper notice.
         return Err(AppError::bad_input("noticedAt", "only an administrator records a notice given earlier"));
     }
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current =
         membership::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("membership", id))?;
     ensure_acts_for(viewer, current.jurisdiction_id)?;
@@ -779,7 +779,7 @@ pub async fn create_resource_type(
         return Err(AppError::bad_input("typeLevel", "typeLevel must be between 1 and 6"));
     }
     let name = validate::text("name", &input.name, NAME_MAX)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     // The unique index treats NULL type levels as distinct, so an untyped duplicate is caught here.
     let same_level = match input.type_level {
         Some(level) => resource_type::Column::TypeLevel.eq(level),

@@ -182,7 +182,7 @@ pub async fn file(
     if input.items.is_empty() {
         return Err(AppError::bad_input("items", "a notice of dispute lists at least one item"));
     }
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let claim = claims::load_for_update(&txn, viewer, claim_id).await?;
     let filed_by = ensure_party(viewer, &claim)?;
     let (lines, _, _) = claims::file_of(&txn, claim_id).await?;
@@ -280,7 +280,7 @@ pub async fn resolve(
     let id = validate::id("disputeId", &input.dispute_id)?;
     let resolution = validate::text("resolution", &input.resolution, 10_000)?;
     let agreed = money::amount("agreedAmount", input.agreed_amount.0)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let (current, claim) = load(&txn, viewer, id).await?;
     ensure_party(viewer, &claim)?;
     let model = set_status(
@@ -327,7 +327,7 @@ pub async fn escalate(
 ) -> AppResult<dispute::Model> {
     let id = validate::id("disputeId", &input.dispute_id)?;
     let narrative = validate::text("narrative", &input.narrative, 20_000)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let (current, claim) = load(&txn, viewer, id).await?;
     ensure_party(viewer, &claim)?;
     let compact = load_compact(&txn, current.compact_id).await?;
@@ -383,7 +383,7 @@ pub async fn schedule_hearing(
     input: ScheduleHearingInput,
 ) -> AppResult<dispute::Model> {
     let id = validate::id("disputeId", &input.dispute_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let (current, _) = load(&txn, viewer, id).await?;
     ensure_committee(viewer, &current)?;
     let compact = load_compact(&txn, current.compact_id).await?;
@@ -454,7 +454,7 @@ pub async fn cast_vote(
     input: CastCommitteeVoteInput,
 ) -> AppResult<committee_vote::Model> {
     let id = validate::id("disputeId", &input.dispute_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let (current, claim) = load(&txn, viewer, id).await?;
     ensure_committee(viewer, &current)?;
     let status = DisputeStatus::from_db(&current.status)?;
@@ -522,7 +522,7 @@ pub async fn decide(
     let findings = validate::text("findings", &input.findings, 20_000)?;
     let reasons = validate::text("reasons", &input.reasons, 20_000)?;
     let awarded = money::amount("awardedAmount", input.awarded_amount.0)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let (current, claim) = load(&txn, viewer, id).await?;
     ensure_committee(viewer, &current)?;
     lifecycle::dispute(DisputeStatus::from_db(&current.status)?, "decide")?;

@@ -81,7 +81,7 @@ pub async fn record(
     let title = validate::text("title", &input.title, 300)?;
     requests::refuse_ssn("title", &title)?;
     let reference = validate::optional_text("reference", input.reference.as_deref(), 2000)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let (compact_id, parties) = scope_of(&txn, viewer, input.record_type, record_id).await?;
     let coordinator = compact_id.is_some_and(|c| viewer.has_compact_role(Role::Coordinator, c));
     let party = parties.iter().any(|j| viewer.represents(*j));

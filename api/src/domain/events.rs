@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entities::{event, event_jurisdiction};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, NotSet};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, NotSet, TransactionTrait};
 use uuid::Uuid;
 
 use crate::auth::Viewer;
@@ -71,6 +71,23 @@ impl NewEvent {
     }
 }
 
+/// Begins a write transaction. On PostgreSQL it first takes the event-log lock, so write transactions run one at
+/// a time: events commit in sequence order (a subscriber that has seen sequence n never later finds a smaller one)
+/// and no two writers can deadlock on each other's rows.
+pub async fn begin<C>(db: &C) -> AppResult<C::Transaction>
+where
+    C: TransactionTrait,
+    C::Transaction: ConnectionTrait,
+{
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared(LOCK).await?;
+    }
+    Ok(txn)
+}
+
+const LOCK: &str = "SELECT pg_advisory_xact_lock(7263533)";
+
 /// Appends `event` as done by `viewer` at `now`. Call it with the transaction that makes the change.
 pub async fn append(
     db: &impl ConnectionTrait,
@@ -78,6 +95,13 @@ pub async fn append(
     now: DateTime<Utc>,
     event: NewEvent,
 ) -> AppResult<event::Model> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Events commit in sequence order: a transaction holds this lock from its first event to its commit, so a
+        // reader that has seen sequence n will never later find a smaller one appear. The notification is
+        // delivered when (and only if) the transaction commits.
+        db.execute_unprepared(LOCK).await?;
+        db.execute_unprepared("NOTIFY mutual_aid_events").await?;
+    }
     let row = event::ActiveModel {
         id: NotSet,
         occurred_at: Set(now),

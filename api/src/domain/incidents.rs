@@ -136,7 +136,7 @@ pub async fn declare(
     if declared_at > now + Duration::minutes(5) {
         return Err(AppError::bad_input("declaredAt", "declaredAt cannot be in the future"));
     }
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let compact = match compact_id {
         Some(compact_id) => {
             let compact = load_compact(&txn, compact_id)
@@ -235,7 +235,7 @@ pub async fn record_written_declaration(
     if received_at > now + Duration::minutes(5) {
         return Err(AppError::bad_input("receivedAt", "receivedAt cannot be in the future"));
     }
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_change(&txn, viewer, id).await?;
     if current.written_declaration_at.is_some() {
         return Err(AppError::Conflict("the written declaration is already recorded".into()));
@@ -277,7 +277,7 @@ pub async fn close(
 ) -> AppResult<incident::Model> {
     viewer.require_authenticated()?;
     let id = validate::id("incidentId", &input.incident_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_change(&txn, viewer, id).await?;
     let status = IncidentStatus::from_db(&current.status)?;
     let next = transition(status, "close")?;

@@ -58,7 +58,7 @@ pub async fn set(
         return Err(AppError::bad_input("quantityAvailable", "quantityAvailable must be between 0 and quantityHeld"));
     }
     let notes = validate::optional_text("notes", input.notes.as_deref(), 2000)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     if resource_type::Entity::find_by_id(type_id).one(&txn).await?.is_none() {
         return Err(AppError::bad_input("resourceTypeId", "the resource type does not exist"));
     }

@@ -11,6 +11,7 @@ pub mod disputes;
 pub mod documents;
 pub mod enums;
 pub mod events;
+pub mod feed;
 pub mod incidents;
 pub mod inventory;
 pub mod lifecycle;

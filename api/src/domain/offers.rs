@@ -251,7 +251,7 @@ pub async fn make(
     input: MakeOfferInput,
 ) -> AppResult<offer::Model> {
     let request_id = validate::id("requestId", &input.request_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let request = load_for_update(&txn, viewer, request_id).await?;
     let assisting = ensure_can_answer(&txn, viewer, now, &request).await?;
     if input.lines.is_empty() {
@@ -345,7 +345,7 @@ pub async fn decline(
 ) -> AppResult<offer::Model> {
     let request_id = validate::id("requestId", &input.request_id)?;
     let reason = validate::text("reason", &input.reason, 2000)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let request = load_for_update(&txn, viewer, request_id).await?;
     let assisting = ensure_can_answer(&txn, viewer, now, &request).await?;
     let id = Uuid::now_v7();
@@ -442,7 +442,7 @@ pub async fn withdraw(
 ) -> AppResult<offer::Model> {
     let id = validate::id("offerId", &input.offer_id)?;
     let reason = validate::optional_text("reason", input.reason.as_deref(), 2000)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_visible(&txn, viewer, id).await?;
     if !viewer.represents(current.assisting_jurisdiction_id) {
         return Err(AppError::forbidden("only the assisting party's authorized representative withdraws its offer"));
@@ -462,7 +462,7 @@ pub async fn reject(
 ) -> AppResult<offer::Model> {
     let id = validate::id("offerId", &input.offer_id)?;
     let reason = validate::optional_text("reason", input.reason.as_deref(), 2000)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_visible(&txn, viewer, id).await?;
     let request = load_for_update(&txn, viewer, current.request_id).await?;
     ensure_requesting_party(viewer, &request)?;
@@ -514,7 +514,7 @@ pub async fn accept(
     input: AcceptOfferInput,
 ) -> AppResult<Accepted> {
     let id = validate::id("offerId", &input.offer_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_visible(&txn, viewer, id).await?;
     let request = load_for_update(&txn, viewer, current.request_id).await?;
     ensure_requesting_party(viewer, &request)?;

@@ -573,7 +573,7 @@ pub async fn create(
             "only the requesting jurisdiction's authorized representative drafts its requests",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let (model, _) = insert_request(&txn, viewer, now, &input, requesting, None).await?;
     txn.commit().await?;
     Ok(model)
@@ -604,7 +604,7 @@ pub async fn record_verbal(
     if requested_at > now + Duration::minutes(5) {
         return Err(AppError::bad_input("requestedAt", "requestedAt cannot be in the future"));
     }
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let (draft, compact) = insert_request(&txn, viewer, now, &input.request, requesting, Some(requested_at)).await?;
     let model = submit_in(&txn, viewer, now, &draft, &compact, None).await?;
     txn.commit().await?;
@@ -619,7 +619,7 @@ pub async fn submit(
     input: RequestStepInput,
 ) -> AppResult<resource_request::Model> {
     let id = validate::id("requestId", &input.request_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_update(&txn, viewer, id).await?;
     ensure_requesting_party(viewer, &current)?;
     let compact = load_compact(&txn, current.compact_id).await?;
@@ -643,7 +643,7 @@ pub async fn confirm_in_writing(
     if received_at > now + Duration::minutes(5) {
         return Err(AppError::bad_input("receivedAt", "receivedAt cannot be in the future"));
     }
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_update(&txn, viewer, id).await?;
     if !viewer.represents(current.requesting_jurisdiction_id)
         && !viewer.has_compact_role(Role::Coordinator, current.compact_id)
@@ -688,7 +688,7 @@ pub async fn assign_mission_number(
 ) -> AppResult<resource_request::Model> {
     let id = validate::id("requestId", &input.request_id)?;
     let number = validate::text("missionNumber", &input.mission_number, 64)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_update(&txn, viewer, id).await?;
     ensure_coordinator(viewer, current.compact_id)?;
     let from = RequestStatus::from_db(&current.status)?;
@@ -730,7 +730,7 @@ pub async fn direct(
     input: DirectResourceRequestInput,
 ) -> AppResult<resource_request::Model> {
     let id = validate::id("requestId", &input.request_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_update(&txn, viewer, id).await?;
     let compact = load_compact(&txn, current.compact_id).await?;
     let coordinator = viewer.has_compact_role(Role::Coordinator, current.compact_id);
@@ -785,7 +785,7 @@ pub async fn cancel(
 ) -> AppResult<resource_request::Model> {
     let id = validate::id("requestId", &input.request_id)?;
     let reason = validate::optional_text("reason", input.reason.as_deref(), 2000)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_update(&txn, viewer, id).await?;
     ensure_requesting_party(viewer, &current)?;
     ensure_no_deployment_out(&txn, &current, "cancel").await?;
@@ -817,7 +817,7 @@ pub async fn mark_unfilled(
 ) -> AppResult<resource_request::Model> {
     let id = validate::id("requestId", &input.request_id)?;
     let reason = validate::optional_text("reason", input.reason.as_deref(), 2000)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_update(&txn, viewer, id).await?;
     if !viewer.represents(current.requesting_jurisdiction_id)
         && !viewer.has_compact_role(Role::Coordinator, current.compact_id)
@@ -848,7 +848,7 @@ pub async fn close(
     input: RequestStepInput,
 ) -> AppResult<resource_request::Model> {
     let id = validate::id("requestId", &input.request_id)?;
-    let txn = db.begin().await?;
+    let txn = events::begin(db).await?;
     let current = load_for_update(&txn, viewer, id).await?;
     ensure_requesting_party(viewer, &current)?;
     ensure_no_deployment_out(&txn, &current, "close").await?;

@@ -8,11 +8,12 @@ pub mod incidents;
 pub mod loaders;
 pub mod mission_ops;
 pub mod missions;
+pub mod subscriptions;
 pub mod types;
 pub mod viewer;
 
 use async_graphql::extensions::Tracing;
-use async_graphql::{Context, EmptySubscription, Guard, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{Context, Guard, MergedObject, Schema, SchemaBuilder};
 
 use crate::auth::Viewer;
 use crate::domain::enums::Role;
@@ -41,10 +42,10 @@ pub struct MutationRoot(
 );
 
 /// The executable schema.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, subscriptions::SubscriptionRoot>;
 
-fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, subscriptions::SubscriptionRoot> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), subscriptions::SubscriptionRoot)
 }
 
 /// Builds the schema with the limits of the configuration; `state` is reachable from every resolver.

@@ -1,0 +1,202 @@
+//! The feed behind subscriptions: events read from the events table (the source of truth) in sequence order,
+//! after a given sequence, filtered to a scope and to what the viewer may see at that moment. It catches up first,
+//! then waits for the bus to say that something committed (or a short poll interval passes).
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use entities::{
+    agreement, amendment, claim, deadline, deployment, dispute, event, event_jurisdiction, incident, inventory_item,
+    offer, resource_request,
+};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::auth::Viewer;
+use crate::domain::access::{
+    agreements_visible_to, claims_visible_to, deadlines_visible_to, deployments_visible_to, disputes_visible_to,
+    incidents_visible_to, inventory_visible_to, offers_visible_to, requests_visible_to,
+};
+use crate::domain::enums::RecordType;
+use crate::error::AppResult;
+
+/// Which events a feed carries.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Status changes of every record, optionally narrowed.
+    StatusChanges {
+        /// Only this compact's.
+        compact_id: Option<Uuid>,
+        /// Only those concerning this jurisdiction.
+        jurisdiction_id: Option<Uuid>,
+        /// Only these record types.
+        record_types: Vec<RecordType>,
+    },
+    /// Everything about one request: the request, its offers, agreements, deployments and claims.
+    Request(Uuid),
+    /// Everything about one deployment.
+    Deployment(Uuid),
+    /// Everything about one claim and its disputes.
+    Claim(Uuid),
+}
+
+fn ids_of<C: ColumnTrait>(
+    id_column: C,
+    table: impl sea_orm::sea_query::IntoTableRef,
+    filter: Condition,
+) -> sea_orm::sea_query::SelectStatement {
+    Query::select().column(id_column).from(table).cond_where(filter).to_owned()
+}
+
+impl Scope {
+    fn condition(&self) -> Condition {
+        match self {
+            Scope::StatusChanges { compact_id, jurisdiction_id, record_types } => {
+                let mut all = Condition::all().add(event::Column::ToStatus.is_not_null());
+                if let Some(c) = compact_id {
+                    all = all.add(event::Column::CompactId.eq(*c));
+                }
+                if let Some(j) = jurisdiction_id {
+                    all = all.add(event::Column::Id.in_subquery(ids_of(
+                        event_jurisdiction::Column::EventId,
+                        event_jurisdiction::Entity,
+                        Condition::all().add(event_jurisdiction::Column::JurisdictionId.eq(*j)),
+                    )));
+                }
+                if !record_types.is_empty() {
+                    all = all.add(event::Column::RecordType.is_in(record_types.iter().map(|t| t.as_str())));
+                }
+                all
+            }
+            Scope::Request(id) => Condition::any()
+                .add(event::Column::RecordId.eq(*id))
+                .add(event::Column::RecordId.in_subquery(ids_of(
+                    offer::Column::Id,
+                    offer::Entity,
+                    Condition::all().add(offer::Column::RequestId.eq(*id)),
+                )))
+                .add(event::Column::RecordId.in_subquery(ids_of(
+                    agreement::Column::Id,
+                    agreement::Entity,
+                    Condition::all().add(agreement::Column::RequestId.eq(*id)),
+                )))
+                .add(event::Column::RecordId.in_subquery(ids_of(
+                    deployment::Column::Id,
+                    deployment::Entity,
+                    Condition::all().add(deployment::Column::RequestId.eq(*id)),
+                )))
+                .add(event::Column::RecordId.in_subquery(ids_of(
+                    claim::Column::Id,
+                    claim::Entity,
+                    Condition::all().add(claim::Column::RequestId.eq(*id)),
+                ))),
+            Scope::Deployment(id) => Condition::all().add(event::Column::RecordId.eq(*id)),
+            Scope::Claim(id) => {
+                Condition::any().add(event::Column::RecordId.eq(*id)).add(event::Column::RecordId.in_subquery(ids_of(
+                    dispute::Column::Id,
+                    dispute::Entity,
+                    Condition::all().add(dispute::Column::ClaimId.eq(*id)),
+                )))
+            }
+        }
+    }
+}
+
+/// Whether the viewer may see the record of `event` now.
+pub async fn visible(db: &DatabaseConnection, viewer: &Viewer, event: &event::Model) -> AppResult<bool> {
+    let id = event.record_id;
+    let count = match RecordType::from_db(&event.record_type)? {
+        RecordType::Jurisdiction | RecordType::Compact | RecordType::Membership | RecordType::ResourceType => {
+            return Ok(viewer.is_authenticated());
+        }
+        RecordType::Incident => incident::Entity::find_by_id(id).filter(incidents_visible_to(viewer)).count(db).await?,
+        RecordType::ResourceRequest => {
+            resource_request::Entity::find_by_id(id).filter(requests_visible_to(viewer)).count(db).await?
+        }
+        RecordType::Offer => offer::Entity::find_by_id(id).filter(offers_visible_to(viewer)).count(db).await?,
+        RecordType::Agreement => {
+            agreement::Entity::find_by_id(id).filter(agreements_visible_to(viewer)).count(db).await?
+        }
+        RecordType::Amendment => {
+            let Some(a) = amendment::Entity::find_by_id(id).one(db).await? else { return Ok(false) };
+            agreement::Entity::find_by_id(a.agreement_id).filter(agreements_visible_to(viewer)).count(db).await?
+        }
+        RecordType::Deployment => {
+            deployment::Entity::find_by_id(id).filter(deployments_visible_to(viewer)).count(db).await?
+        }
+        RecordType::InventoryItem => {
+            inventory_item::Entity::find_by_id(id).filter(inventory_visible_to(viewer)).count(db).await?
+        }
+        RecordType::Deadline => deadline::Entity::find_by_id(id).filter(deadlines_visible_to(viewer)).count(db).await?,
+        RecordType::Claim => claim::Entity::find_by_id(id).filter(claims_visible_to(viewer)).count(db).await?,
+        RecordType::Dispute => dispute::Entity::find_by_id(id).filter(disputes_visible_to(viewer)).count(db).await?,
+    };
+    Ok(count > 0)
+}
+
+/// How often a feed looks again when no wake-up arrives (a safety net for a lost notification).
+const POLL: Duration = Duration::from_secs(2);
+/// How many events a feed reads at a time.
+const PAGE: u64 = 200;
+
+/// A subscriber's position in the event log.
+pub struct Feed {
+    db: DatabaseConnection,
+    viewer: Viewer,
+    scope: Scope,
+    wake: watch::Receiver<u64>,
+    last: i64,
+    buffer: VecDeque<event::Model>,
+}
+
+impl Feed {
+    /// A feed after sequence `after`, or after the newest event when `after` is none (live only).
+    pub async fn new(
+        db: DatabaseConnection,
+        viewer: Viewer,
+        scope: Scope,
+        wake: watch::Receiver<u64>,
+        after: Option<i64>,
+    ) -> AppResult<Self> {
+        let last = match after {
+            Some(after) => after,
+            None => event::Entity::find().order_by_desc(event::Column::Id).one(&db).await?.map_or(0, |e| e.id),
+        };
+        Ok(Feed { db, viewer, scope, wake, last, buffer: VecDeque::new() })
+    }
+
+    /// The next event the viewer may see, waiting for it if need be.
+    pub async fn next(&mut self) -> AppResult<event::Model> {
+        loop {
+            if let Some(event) = self.buffer.pop_front() {
+                return Ok(event);
+            }
+            // Mark the wake-up seen before looking, so a commit between the look and the wait is not slept through.
+            self.wake.borrow_and_update();
+            let rows = event::Entity::find()
+                .filter(event::Column::Id.gt(self.last))
+                .filter(self.scope.condition())
+                .order_by_asc(event::Column::Id)
+                .limit(PAGE)
+                .all(&self.db)
+                .await?;
+            if rows.is_empty() {
+                tokio::select! {
+                    _ = self.wake.changed() => {}
+                    () = tokio::time::sleep(POLL) => {}
+                }
+                continue;
+            }
+            for row in rows {
+                self.last = row.id;
+                if visible(&self.db, &self.viewer, &row).await? {
+                    self.buffer.push_back(row);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,338 @@
+//! GraphQL over WebSocket at `/graphql`, speaking both the current `graphql-transport-ws` protocol and the legacy
+//! `graphql-ws` (subscriptions-transport-ws) protocol. The JWT comes in the `connection_init` payload; a missing
+//! or bad token closes with 4403, a connection that never initialises with 4408, a reused subscription id with
+//! 4409, a subscription before the acknowledgment with 4401, a malformed message with 4400, too many connections
+//! of one principal with 4429, and the connection ends when the token expires. Each subscription runs in its own
+//! task and hands messages to the connection through a small bounded channel: a slow client holds up only its
+//! own subscriptions, which read the events table at its pace (no buffer grows), and one that stalls past the
+//! send timeout is ended with `RATE_LIMITED`, to resume with `after`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_graphql::{Request, Response};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::auth::{Viewer, bearer_token};
+use crate::error::AppError;
+use crate::graphql::AppSchema;
+use crate::graphql::loaders::loaders;
+use crate::state::AppState;
+
+/// The two subprotocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// `graphql-transport-ws` (the `graphql-ws` npm client).
+    TransportWs,
+    /// `graphql-ws`, the legacy subscriptions-transport-ws protocol.
+    Legacy,
+}
+
+impl Protocol {
+    /// The subprotocol name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::TransportWs => "graphql-transport-ws",
+            Protocol::Legacy => "graphql-ws",
+        }
+    }
+
+    /// Picks the protocol from `Sec-WebSocket-Protocol` (the current one when the client offers both).
+    pub fn negotiate(header: Option<&str>) -> Option<Protocol> {
+        let offered: Vec<&str> = header.unwrap_or_default().split(',').map(str::trim).collect();
+        if offered.contains(&"graphql-transport-ws") {
+            Some(Protocol::TransportWs)
+        } else if offered.contains(&"graphql-ws") {
+            Some(Protocol::Legacy)
+        } else {
+            None
+        }
+    }
+}
+
+enum Out {
+    Next(String, Response),
+    Error(String, Vec<Value>),
+    Complete(String),
+}
+
+/// Counts a principal's connections; the count drops with the guard.
+struct ConnectionSlot {
+    state: AppState,
+    subject: String,
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        let mut map = self.state.connections.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = map.get_mut(&self.subject) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                map.remove(&self.subject);
+            }
+        }
+    }
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from(reason.to_owned()) }))
+}
+
+fn text(value: Value) -> Message {
+    Message::Text(Utf8Bytes::from(value.to_string()))
+}
+
+fn token_of(payload: &Value) -> Option<String> {
+    for key in ["Authorization", "authorization", "authToken", "token"] {
+        if let Some(value) = payload.get(key).and_then(Value::as_str) {
+            return Some(bearer_token(value).unwrap_or(value).to_owned());
+        }
+    }
+    payload.get("headers").and_then(token_of)
+}
+
+/// Serves one WebSocket connection.
+pub async fn serve(socket: WebSocket, state: AppState, schema: AppSchema, protocol: Protocol) {
+    let (mut sink, mut stream) = socket.split();
+    let config = state.config.clone();
+    let reject = |code: u16, reason: String| async move {
+        match protocol {
+            Protocol::TransportWs => vec![close(code, &reason)],
+            Protocol::Legacy => vec![
+                text(json!({ "type": "connection_error", "payload": { "message": reason } })),
+                close(code, &reason),
+            ],
+        }
+    };
+
+    // The handshake: connection_init within the timeout, with a valid token.
+    let init = tokio::time::timeout(Duration::from_secs(config.ws_init_timeout_seconds), async {
+        loop {
+            match stream.next().await {
+                Some(Ok(Message::Text(body))) => return Some(serde_json::from_str::<Value>(body.as_str()).ok()),
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    let message = match init {
+        Err(_) => {
+            let _ = sink.send(close(4408, "Connection initialisation timeout")).await;
+            return;
+        }
+        Ok(None) => return,
+        Ok(Some(None)) => {
+            let _ = sink.send(close(4400, "Invalid message")).await;
+            return;
+        }
+        Ok(Some(Some(message))) => message,
+    };
+    if message["type"] != "connection_init" {
+        let code = if protocol == Protocol::TransportWs && message["type"] == "subscribe" { 4401 } else { 4400 };
+        let _ = sink.send(close(code, if code == 4401 { "Unauthorized" } else { "Expected connection_init" })).await;
+        return;
+    }
+    let viewer = match token_of(&message["payload"]) {
+        None => {
+            Err(AppError::Unauthenticated("authentication required: send a bearer token in connection_init".into()))
+        }
+        Some(token) => state.auth.authenticate(&token),
+    };
+    let viewer: Viewer = match viewer {
+        Ok(viewer) => viewer,
+        Err(err) => {
+            for m in reject(4403, format!("Forbidden: {}", err.message())).await {
+                let _ = sink.send(m).await;
+            }
+            return;
+        }
+    };
+    let admitted = {
+        let mut map = state.connections.lock().unwrap_or_else(|p| p.into_inner());
+        let count = map.entry(viewer.subject.clone()).or_default();
+        let admitted = *count < config.ws_max_connections_per_principal;
+        if admitted {
+            *count += 1;
+        }
+        admitted
+    };
+    if !admitted {
+        for m in reject(4429, "Too many connections for this principal".into()).await {
+            let _ = sink.send(m).await;
+        }
+        return;
+    }
+    let _slot = ConnectionSlot { state: state.clone(), subject: viewer.subject.clone() };
+    if sink.send(text(json!({ "type": "connection_ack" }))).await.is_err() {
+        return;
+    }
+
+    let (out_tx, mut out_rx) = mpsc::channel::<Out>(16);
+    let mut subscriptions: HashMap<String, JoinHandle<()>> = HashMap::new();
+    let mut keepalive = tokio::time::interval(Duration::from_secs(config.ws_keepalive_seconds.max(1)));
+    keepalive.tick().await;
+    let expiry = viewer.expires_at.map(|at| {
+        let left = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+        tokio::time::Instant::now() + left
+    });
+    let expired = async {
+        match expiry {
+            Some(at) => tokio::time::sleep_until(at).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(expired);
+
+    let ended: Option<Message> = loop {
+        tokio::select! {
+            () = &mut expired => {
+                let mut last = reject(4403, "Forbidden: the token expired".into()).await;
+                let closing = last.pop();
+                for m in last {
+                    let _ = sink.send(m).await;
+                }
+                break closing;
+            }
+            _ = keepalive.tick() => {
+                let ping = match protocol {
+                    Protocol::TransportWs => json!({ "type": "ping" }),
+                    Protocol::Legacy => json!({ "type": "ka" }),
+                };
+                if sink.send(text(ping)).await.is_err() {
+                    break None;
+                }
+            }
+            Some(out) = out_rx.recv() => {
+                let message = match out {
+                    Out::Next(id, response) => {
+                        let kind = if protocol == Protocol::TransportWs { "next" } else { "data" };
+                        json!({ "type": kind, "id": id, "payload": response })
+                    }
+                    Out::Error(id, errors) => {
+                        subscriptions.remove(&id);
+                        json!({ "type": "error", "id": id, "payload": errors })
+                    }
+                    Out::Complete(id) => {
+                        subscriptions.remove(&id);
+                        json!({ "type": "complete", "id": id })
+                    }
+                };
+                if sink.send(text(message)).await.is_err() {
+                    break None;
+                }
+            }
+            incoming = stream.next() => {
+                let body = match incoming {
+                    Some(Ok(Message::Text(body))) => body,
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break None,
+                    Some(Ok(_)) => continue,
+                };
+                let Ok(message) = serde_json::from_str::<Value>(body.as_str()) else {
+                    break Some(close(4400, "Invalid message"));
+                };
+                let kind = message["type"].as_str().unwrap_or_default();
+                match (protocol, kind) {
+                    (Protocol::TransportWs, "ping") => {
+                        if sink.send(text(json!({ "type": "pong" }))).await.is_err() {
+                            break None;
+                        }
+                    }
+                    (Protocol::TransportWs, "pong") => {}
+                    (_, "connection_init") => break Some(close(4429, "Too many initialisation requests")),
+                    (Protocol::TransportWs, "subscribe") | (Protocol::Legacy, "start") => {
+                        let Some(id) = message["id"].as_str().map(str::to_owned) else {
+                            break Some(close(4400, "A subscription needs an id"));
+                        };
+                        if subscriptions.contains_key(&id) {
+                            break Some(close(4409, &format!("Subscriber for {id} already exists")));
+                        }
+                        let request: Request = match serde_json::from_value(message["payload"].clone()) {
+                            Ok(request) => request,
+                            Err(_) => break Some(close(4400, "Invalid subscription payload")),
+                        };
+                        if subscriptions.len() >= config.ws_max_subscriptions {
+                            let error = AppError::RateLimited(format!(
+                                "at most {} subscriptions per connection",
+                                config.ws_max_subscriptions
+                            ));
+                            let errors = vec![json!({ "message": error.message(), "extensions": { "code": error.code() } })];
+                            if sink.send(text(json!({ "type": "error", "id": id, "payload": errors }))).await.is_err() {
+                                break None;
+                            }
+                            continue;
+                        }
+                        let request = request.data(viewer.clone()).data(loaders(state.db.clone(), viewer.clone()));
+                        let task = tokio::spawn(run_subscription(
+                            schema.clone(),
+                            request,
+                            id.clone(),
+                            out_tx.clone(),
+                            Duration::from_secs(config.ws_send_timeout_seconds),
+                        ));
+                        subscriptions.insert(id, task);
+                    }
+                    (Protocol::TransportWs, "complete") | (Protocol::Legacy, "stop") => {
+                        if let Some(id) = message["id"].as_str()
+                            && let Some(task) = subscriptions.remove(id)
+                        {
+                            task.abort();
+                            if protocol == Protocol::Legacy
+                                && sink.send(text(json!({ "type": "complete", "id": id }))).await.is_err()
+                            {
+                                break None;
+                            }
+                        }
+                    }
+                    (Protocol::Legacy, "connection_terminate") => break None,
+                    _ => break Some(close(4400, &format!("Unexpected message type {kind:?}"))),
+                }
+            }
+        }
+    };
+    for (_, task) in subscriptions.drain() {
+        task.abort();
+    }
+    if let Some(message) = ended {
+        let _ = sink.send(message).await;
+    }
+    let _ = sink.close().await;
+}
+
+/// Runs one subscription, handing each response to the connection.
+async fn run_subscription(
+    schema: AppSchema,
+    request: Request,
+    id: String,
+    out: mpsc::Sender<Out>,
+    send_timeout: Duration,
+) {
+    let mut responses = schema.execute_stream(request);
+    let mut first = true;
+    while let Some(response) = responses.next().await {
+        let request_error = first && response.data == async_graphql::Value::Null && !response.errors.is_empty();
+        first = false;
+        if request_error {
+            let errors = response.errors.iter().map(|e| serde_json::to_value(e).unwrap_or(Value::Null)).collect();
+            let _ = out.send(Out::Error(id, errors)).await;
+            return;
+        }
+        match tokio::time::timeout(send_timeout, out.send(Out::Next(id.clone(), response))).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return,
+            Err(_) => {
+                let error = AppError::RateLimited(
+                    "the client did not keep up; subscribe again with `after` set to the last sequence received".into(),
+                );
+                let errors = vec![json!({ "message": error.message(), "extensions": { "code": error.code() } })];
+                let _ = out.try_send(Out::Error(id, errors));
+                return;
+            }
+        }
+    }
+    let _ = out.send(Out::Complete(id)).await;
+}
