@@ -147,6 +147,9 @@ pub struct Config {
     /// Largest query complexity accepted (each field costs 1, connections multiply by `first`).
     #[arg(long, env = "MUTUAL_AID_MAX_COMPLEXITY", default_value_t = 5_000, global = true)]
     pub max_complexity: usize,
+    /// Most aliased fields in one query.
+    #[arg(long, env = "MUTUAL_AID_MAX_ALIASES", default_value_t = 30, global = true)]
+    pub max_aliases: usize,
     /// Most operations accepted in one batched request.
     #[arg(long, env = "MUTUAL_AID_MAX_BATCH", default_value_t = 10, global = true)]
     pub max_batch: usize,

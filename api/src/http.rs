@@ -13,6 +13,7 @@ use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .with_state(Http { state, schema })
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(CompressionLayer::new())
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
@@ -66,10 +68,15 @@ async fn readyz(State(http): State<Http>) -> impl IntoResponse {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum MediaType {
+    /// `application/graphql-response+json`, asked for.
     GraphqlResponseJson,
+    /// `application/json`, asked for explicitly: the legacy behaviour, 200 even for request errors.
     Json,
+    /// No `Accept`, or `*/*`: answered as `application/json` (what the specification says to assume), with the
+    /// status codes of `application/graphql-response+json` (400 for a request that cannot run).
+    JsonByDefault,
 }
 
 impl MediaType {
@@ -78,16 +85,16 @@ impl MediaType {
             MediaType::GraphqlResponseJson => {
                 HeaderValue::from_static("application/graphql-response+json; charset=utf-8")
             }
-            MediaType::Json => HeaderValue::from_static("application/json; charset=utf-8"),
+            MediaType::Json | MediaType::JsonByDefault => HeaderValue::from_static("application/json; charset=utf-8"),
         }
     }
 }
 
-/// Picks the response media type from `Accept`: `application/graphql-response+json` unless the client asks for
-/// `application/json` only; `None` when the client accepts neither.
+/// Picks the response media type from `Accept`: `application/graphql-response+json` when the client lists it,
+/// `application/json` otherwise; `None` when the client accepts neither.
 fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
-        return Some(MediaType::GraphqlResponseJson);
+        return Some(MediaType::JsonByDefault);
     };
     let mut json = false;
     let mut any = false;
@@ -108,7 +115,7 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
     if json {
         Some(MediaType::Json)
     } else if any {
-        Some(MediaType::GraphqlResponseJson)
+        Some(MediaType::JsonByDefault)
     } else {
         None
     }
@@ -142,10 +149,24 @@ fn is_request_error(response: &Response) -> bool {
 }
 
 async fn execute(http: &Http, viewer: Viewer, batch: BatchRequest, media: MediaType) -> axum::response::Response {
+    let wants_cost: Vec<bool> = match &batch {
+        BatchRequest::Single(request) => vec![asks_for_cost(request)],
+        BatchRequest::Batch(requests) => requests.iter().map(asks_for_cost).collect(),
+    };
     let sources: Vec<String> = match &batch {
         BatchRequest::Single(request) => vec![request.query.clone()],
         BatchRequest::Batch(requests) => requests.iter().map(|r| r.query.clone()).collect(),
     };
+    let max_aliases = http.state.config.max_aliases;
+    if sources.iter().any(|q| count_aliases(q) > max_aliases) {
+        let err =
+            AppError::BadUserInput { field: None, message: format!("a query may use at most {max_aliases} aliases") };
+        let mut response = error_body(StatusCode::BAD_REQUEST, &err, media);
+        if media == MediaType::Json {
+            *response.status_mut() = StatusCode::OK;
+        }
+        return response;
+    }
     let prepare = |request: Request| request.data(viewer.clone()).data(loaders(http.state.db.clone(), viewer.clone()));
     let batch = match batch {
         BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
@@ -158,22 +179,65 @@ async fn execute(http: &Http, viewer: Viewer, batch: BatchRequest, media: MediaT
     };
     let mut response = response;
     match &mut response {
-        BatchResponse::Single(single) => label_request_errors(single, &sources[0]),
+        BatchResponse::Single(single) => {
+            label_request_errors(single, &sources[0]);
+            report_cost(single, wants_cost[0]);
+        }
         BatchResponse::Batch(many) => {
-            for (single, source) in many.iter_mut().zip(&sources) {
+            for ((single, source), cost) in many.iter_mut().zip(&sources).zip(&wants_cost) {
                 label_request_errors(single, source);
+                report_cost(single, *cost);
             }
         }
     }
-    let status = match (&response, media) {
-        (BatchResponse::Single(single), MediaType::GraphqlResponseJson) if is_request_error(single) => {
-            StatusCode::BAD_REQUEST
-        }
-        _ => StatusCode::OK,
-    };
-    let mut http_response = (status, Json(&response)).into_response();
+    let request_error = matches!(&response, BatchResponse::Single(single) if is_request_error(single));
+    let status = if request_error && media != MediaType::Json { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let mut body = serde_json::to_value(&response).unwrap_or(serde_json::Value::Null);
+    if request_error && let Some(object) = body.as_object_mut() {
+        // Nothing ran, so there is no `data` entry at all (not even null).
+        object.remove("data");
+    }
+    let mut http_response = (status, Json(body)).into_response();
     http_response.headers_mut().insert(header::CONTENT_TYPE, media.header());
     http_response
+}
+
+/// Whether the client asked for the query's cost (`"extensions": { "cost": true }`).
+fn asks_for_cost(request: &Request) -> bool {
+    request.extensions.get("cost").is_some_and(|v| *v == async_graphql::Value::Boolean(true))
+}
+
+/// Reports the analyzed cost (`complexity`, `depth`) as `extensions.cost` when asked, and nothing otherwise.
+fn report_cost(response: &mut Response, asked: bool) {
+    let analyzed = response.extensions.remove("analyzer");
+    if asked && let Some(analyzed) = analyzed {
+        response.extensions.insert("cost".to_owned(), analyzed);
+    }
+}
+
+/// How many aliased fields a document has (each alias can multiply the work of one field).
+pub fn count_aliases(query: &str) -> usize {
+    use async_graphql::parser::types::{Selection, SelectionSet};
+    fn walk(set: &SelectionSet) -> usize {
+        let mut n = 0;
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    n += usize::from(field.node.alias.is_some());
+                    n += walk(&field.node.selection_set.node);
+                }
+                Selection::InlineFragment(fragment) => n += walk(&fragment.node.selection_set.node),
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+        n
+    }
+    let Ok(document) = async_graphql::parser::parse_query(query) else { return 0 };
+    let mut total: usize = document.fragments.values().map(|f| walk(&f.node.selection_set.node)).sum();
+    for (_, operation) in document.operations.iter() {
+        total += walk(&operation.node.selection_set.node);
+    }
+    total
 }
 
 /// Gives the errors of a request that could not run a stable code: `GRAPHQL_PARSE_FAILED` when the document does
@@ -320,13 +384,13 @@ mod tests {
 
     #[test]
     fn negotiation_prefers_graphql_response_json() {
-        assert!(matches!(negotiate(&HeaderMap::new()), Some(MediaType::GraphqlResponseJson)));
+        assert!(matches!(negotiate(&HeaderMap::new()), Some(MediaType::JsonByDefault)));
         assert!(matches!(negotiate(&accept("application/json")), Some(MediaType::Json)));
         assert!(matches!(
             negotiate(&accept("application/json, application/graphql-response+json")),
             Some(MediaType::GraphqlResponseJson)
         ));
-        assert!(matches!(negotiate(&accept("*/*")), Some(MediaType::GraphqlResponseJson)));
+        assert!(matches!(negotiate(&accept("*/*")), Some(MediaType::JsonByDefault)));
         assert!(negotiate(&accept("text/plain")).is_none());
     }
 

@@ -4,6 +4,7 @@
 
 mod auth;
 mod claims;
+mod contract;
 mod directory;
 mod incidents;
 mod missions;

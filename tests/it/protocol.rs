@@ -22,6 +22,12 @@ async fn media_types_are_negotiated() {
     let app = TestApp::spawn().await;
     let query = json!({ "query": "{ viewer { authenticated } }" });
     let response = app.client.post(app.url("/graphql")).json(&query).send().await.unwrap();
+    assert!(
+        response.headers()["content-type"].to_str().unwrap().starts_with("application/json"),
+        "assumed without Accept"
+    );
+    let response =
+        app.client.post(app.url("/graphql")).header("accept", GRAPHQL_RESPONSE).json(&query).send().await.unwrap();
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with(GRAPHQL_RESPONSE));
     let response =
         app.client.post(app.url("/graphql")).header("accept", "application/json").json(&query).send().await.unwrap();

@@ -37,12 +37,14 @@ enum Cleanup {
 /// How to build a test server.
 pub struct Options {
     pub clock: Option<ManualClock>,
+    /// Counts every SQL statement the server runs.
+    pub statements: Option<Arc<std::sync::atomic::AtomicUsize>>,
     pub configure: Box<dyn FnOnce(&mut Config) + Send>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { clock: None, configure: Box::new(|_| {}) }
+        Options { clock: None, statements: None, configure: Box::new(|_| {}) }
     }
 }
 
@@ -99,7 +101,15 @@ impl TestApp {
             Some(clock) => Arc::new(clock.clone()),
             None => Arc::new(SystemClock),
         };
-        let state = AppState::build(config, clock).await.expect("build state");
+        let mut state = AppState::build(config, clock).await.expect("build state");
+        if let Some(counter) = options.statements.clone() {
+            state.db.set_metric_callback(move |info| {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if std::env::var("SHOW_SQL").is_ok() {
+                    eprintln!("SQL {}", &info.statement.sql.chars().take(90).collect::<String>());
+                }
+            });
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();

@@ -3,7 +3,9 @@
 
 pub mod claims;
 pub mod connection;
+pub mod dashboard;
 pub mod directory;
+pub mod federation;
 pub mod incidents;
 pub mod loaders;
 pub mod mission_ops;
@@ -29,6 +31,8 @@ pub struct QueryRoot(
     incidents::IncidentQuery,
     mission_ops::MissionQuery,
     claims::ClaimQuery,
+    dashboard::DashboardQuery,
+    federation::FederationQuery,
 );
 
 /// Every mutation.
@@ -52,6 +56,11 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, subscriptions::Subscripti
 pub fn build_schema(state: AppState) -> AppSchema {
     let config = &state.config;
     let mut builder = builder()
+        .enable_federation()
+        .extension(async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(
+            async_graphql::extensions::apollo_persisted_queries::LruCacheStorage::new(4096),
+        ))
+        .extension(async_graphql::extensions::Analyzer)
         .limit_depth(config.max_depth)
         .limit_complexity(config.max_complexity)
         .limit_recursive_depth(64)
@@ -70,7 +79,7 @@ pub fn sdl() -> String {
         .sorted_arguments()
         .sorted_enum_items()
         .include_specified_by();
-    let mut sdl = builder().finish().sdl_with_options(options);
+    let mut sdl = builder().enable_federation().finish().sdl_with_options(options);
     if !sdl.ends_with('\n') {
         sdl.push('\n');
     }

@@ -1,0 +1,253 @@
+//! Aggregates a state dashboard needs, computed under the same visibility as every list: requests by status,
+//! what is deployed by jurisdiction and incident, money by compact, and overdue deadlines.
+
+use std::collections::BTreeMap;
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use entities::{claim, deadline, deployment, invoice_line, offer, payment, resource_request};
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::domain::access::{claims_visible_to, deadlines_visible_to, deployments_visible_to, requests_visible_to};
+use crate::domain::enums::{ClaimStatus, DeadlineStatus, DeploymentStatus, RequestStatus};
+use crate::domain::lifecycle::deployment_is_out;
+use crate::domain::{money, validate};
+use crate::error::AppError;
+use crate::graphql::loaders::{CompactById, IncidentById, JurisdictionById, Loaders};
+use crate::graphql::types::{Compact, Incident, Jurisdiction};
+use crate::graphql::{RoleGuard, state, viewer};
+use crate::scalars::Decimal as DecimalScalar;
+
+/// How many requests are in one status.
+#[derive(SimpleObject)]
+pub struct StatusCount {
+    /// The status.
+    pub status: RequestStatus,
+    /// How many requests.
+    pub count: u64,
+}
+
+/// What is deployed (preparing, travelling, on site or demobilizing) from one jurisdiction to one incident.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct DeployedResources {
+    #[graphql(skip)]
+    assisting: Uuid,
+    #[graphql(skip)]
+    incident: Uuid,
+    /// Deployments out.
+    pub deployments: u64,
+    /// People on the rosters.
+    pub personnel: u64,
+    /// Pieces of equipment on the lists.
+    pub equipment: u64,
+}
+
+#[async_graphql::ComplexObject]
+impl DeployedResources {
+    /// The assisting jurisdiction.
+    async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
+        Ok(ctx.data_unchecked::<Loaders>().load_one(JurisdictionById(self.assisting)).await?.map(Jurisdiction))
+    }
+    /// The incident.
+    async fn incident(&self, ctx: &Context<'_>) -> Result<Option<Incident>> {
+        Ok(ctx.data_unchecked::<Loaders>().load_one(IncidentById(self.incident)).await?.map(Incident))
+    }
+}
+
+/// Money of one compact's visible agreements and claims.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct CompactAmounts {
+    #[graphql(skip)]
+    compact: Uuid,
+    /// Sum of the accepted offers' estimates.
+    pub estimated: DecimalScalar,
+    /// Sum of invoiced amounts (lines not waived).
+    pub invoiced: DecimalScalar,
+    /// Sum of payments.
+    pub paid: DecimalScalar,
+    /// What remains to pay on open claims (approved or, before approval, invoiced, less payments).
+    pub outstanding: DecimalScalar,
+}
+
+#[async_graphql::ComplexObject]
+impl CompactAmounts {
+    /// The compact.
+    async fn compact(&self, ctx: &Context<'_>) -> Result<Option<Compact>> {
+        Ok(ctx.data_unchecked::<Loaders>().load_one(CompactById(self.compact)).await?.map(Compact))
+    }
+}
+
+/// A dashboard: aggregates over what the caller may see.
+pub struct Dashboard {
+    compact: Option<Uuid>,
+    incident: Option<Uuid>,
+}
+
+fn db_err(e: sea_orm::DbErr) -> async_graphql::Error {
+    AppError::from(e).into()
+}
+
+/// Aggregates over what the caller may see, optionally narrowed to a compact or an incident.
+#[Object]
+impl Dashboard {
+    /// Requests by status.
+    async fn requests_by_status(&self, ctx: &Context<'_>) -> Result<Vec<StatusCount>> {
+        let mut select = resource_request::Entity::find().filter(requests_visible_to(viewer(ctx)));
+        if let Some(c) = self.compact {
+            select = select.filter(resource_request::Column::CompactId.eq(c));
+        }
+        if let Some(i) = self.incident {
+            select = select.filter(resource_request::Column::IncidentId.eq(i));
+        }
+        let mut counts: BTreeMap<RequestStatus, u64> = BTreeMap::new();
+        for r in select.all(&state(ctx).db).await.map_err(db_err)? {
+            *counts.entry(RequestStatus::from_db(&r.status)?).or_default() += 1;
+        }
+        Ok(counts.into_iter().map(|(status, count)| StatusCount { status, count }).collect())
+    }
+
+    /// People and equipment deployed now, by assisting jurisdiction and incident.
+    async fn deployed(&self, ctx: &Context<'_>) -> Result<Vec<DeployedResources>> {
+        let db = &state(ctx).db;
+        let mut select = deployment::Entity::find().filter(deployments_visible_to(viewer(ctx)));
+        if let Some(c) = self.compact {
+            select = select.filter(deployment::Column::CompactId.eq(c));
+        }
+        let deployments = select.all(db).await.map_err(db_err)?;
+        let requests: BTreeMap<Uuid, Uuid> = resource_request::Entity::find()
+            .filter(resource_request::Column::Id.is_in(deployments.iter().map(|d| d.request_id)))
+            .all(db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|r| (r.id, r.incident_id))
+            .collect();
+        let mut out: BTreeMap<(Uuid, Uuid), DeployedResources> = BTreeMap::new();
+        for d in deployments {
+            if !deployment_is_out(DeploymentStatus::from_db(&d.status)?) {
+                continue;
+            }
+            let Some(incident) = requests.get(&d.request_id).copied() else { continue };
+            if self.incident.is_some_and(|i| i != incident) {
+                continue;
+            }
+            let entry = out.entry((d.assisting_jurisdiction_id, incident)).or_insert(DeployedResources {
+                assisting: d.assisting_jurisdiction_id,
+                incident,
+                deployments: 0,
+                personnel: 0,
+                equipment: 0,
+            });
+            entry.deployments += 1;
+            entry.personnel += d.personnel.as_array().map_or(0, |a| a.len() as u64);
+            entry.equipment +=
+                d.equipment.as_array().map_or(0, |a| a.iter().map(|e| e["quantity"].as_u64().unwrap_or(1)).sum());
+        }
+        Ok(out.into_values().collect())
+    }
+
+    /// Estimated against invoiced, paid and outstanding, by compact.
+    async fn amounts_by_compact(&self, ctx: &Context<'_>) -> Result<Vec<CompactAmounts>> {
+        let db = &state(ctx).db;
+        let mut select = claim::Entity::find().filter(claims_visible_to(viewer(ctx)));
+        if let Some(c) = self.compact {
+            select = select.filter(claim::Column::CompactId.eq(c));
+        }
+        let claims = select.all(db).await.map_err(db_err)?;
+        let ids: Vec<Uuid> = claims.iter().map(|c| c.id).collect();
+        let lines = invoice_line::Entity::find()
+            .filter(invoice_line::Column::ClaimId.is_in(ids.clone()))
+            .all(db)
+            .await
+            .map_err(db_err)?;
+        let payments =
+            payment::Entity::find().filter(payment::Column::ClaimId.is_in(ids)).all(db).await.map_err(db_err)?;
+        let agreements = entities::agreement::Entity::find()
+            .filter(entities::agreement::Column::Id.is_in(claims.iter().map(|c| c.agreement_id)))
+            .all(db)
+            .await
+            .map_err(db_err)?;
+        let offers: BTreeMap<Uuid, serde_json::Value> = offer::Entity::find()
+            .filter(offer::Column::Id.is_in(agreements.iter().map(|a| a.offer_id)))
+            .all(db)
+            .await
+            .map_err(db_err)?
+            .into_iter()
+            .map(|o| (o.id, o.cost_estimate))
+            .collect();
+        let mut out: BTreeMap<Uuid, [Decimal; 4]> = BTreeMap::new();
+        for c in &claims {
+            let own_lines: Vec<_> = lines.iter().filter(|l| l.claim_id == c.id).cloned().collect();
+            let own_payments: Vec<_> = payments.iter().filter(|p| p.claim_id == c.id).cloned().collect();
+            let totals = crate::domain::claims::totals(c, &own_lines, &own_payments)?;
+            let estimate: Decimal = agreements
+                .iter()
+                .find(|a| a.id == c.agreement_id)
+                .and_then(|a| offers.get(&a.offer_id))
+                .and_then(|e| e.as_object().cloned())
+                .map(|m| m.values().filter_map(|v| v.as_str().and_then(|s| s.parse::<Decimal>().ok())).sum())
+                .unwrap_or_default();
+            let open = !matches!(
+                ClaimStatus::from_db(&c.status)?,
+                ClaimStatus::Paid | ClaimStatus::Waived | ClaimStatus::Forfeited | ClaimStatus::Withdrawn
+            );
+            let entry = out.entry(c.compact_id).or_default();
+            entry[0] += estimate;
+            entry[1] += totals.claimed;
+            entry[2] += totals.paid;
+            if open {
+                entry[3] += totals.outstanding;
+            }
+        }
+        Ok(out
+            .into_iter()
+            .map(|(compact, [estimated, invoiced, paid, outstanding])| CompactAmounts {
+                compact,
+                estimated: DecimalScalar(money::cents(estimated)),
+                invoiced: DecimalScalar(money::cents(invoiced)),
+                paid: DecimalScalar(money::cents(paid)),
+                outstanding: DecimalScalar(money::cents(outstanding)),
+            })
+            .collect())
+    }
+
+    /// How many visible deadlines are past due and not met.
+    async fn overdue_deadlines(&self, ctx: &Context<'_>) -> Result<u64> {
+        use sea_orm::PaginatorTrait;
+        let now = state(ctx).clock.now();
+        let mut select = deadline::Entity::find()
+            .filter(deadlines_visible_to(viewer(ctx)))
+            .filter(deadline::Column::DueAt.lt(now))
+            .filter(deadline::Column::MetAt.is_null())
+            .filter(
+                deadline::Column::Status.is_in([DeadlineStatus::Pending.as_str(), DeadlineStatus::Missed.as_str()]),
+            );
+        if let Some(c) = self.compact {
+            select = select.filter(deadline::Column::CompactId.eq(c));
+        }
+        select.count(&state(ctx).db).await.map_err(db_err)
+    }
+}
+
+/// The dashboard query.
+#[derive(Default)]
+pub struct DashboardQuery;
+
+#[Object]
+impl DashboardQuery {
+    /// Aggregates over what the caller may see, optionally narrowed to a compact or an incident.
+    #[graphql(guard = "RoleGuard::authenticated()")]
+    async fn dashboard(
+        &self,
+        #[graphql(desc = "Only this compact.")] compact_id: Option<ID>,
+        #[graphql(desc = "Only this incident.")] incident_id: Option<ID>,
+    ) -> Result<Dashboard> {
+        Ok(Dashboard {
+            compact: compact_id.as_ref().map(|id| validate::id("compactId", id)).transpose()?,
+            incident: incident_id.as_ref().map(|id| validate::id("incidentId", id)).transpose()?,
+        })
+    }
+}
