@@ -234,3 +234,37 @@ async fn dashboard_aggregates_respect_visibility() {
     assert_eq!(data["dashboard"]["requestsByStatus"], json!([]));
     assert_eq!(data["dashboard"]["deployed"], json!([]));
 }
+
+/// The README's consumer examples, run as written.
+#[tokio::test]
+async fn readme_examples_run() {
+    let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let example = |name: &str| {
+        let marker = format!("<!-- example: {name} -->");
+        let start = readme.find(&marker).unwrap_or_else(|| panic!("no {name} example")) + marker.len();
+        let body = &readme[start..];
+        let open = body.find("```").unwrap();
+        let code = &body[open..];
+        let code = &code[code.find('\n').unwrap() + 1..];
+        code[..code.find("```").unwrap()].to_owned()
+    };
+    let app = TestApp::seeded().await;
+    let observer = app.token("dashboard", None, &["OBSERVER"], &[seed("compact", "utah-smaa")]);
+    let data = app.ok(&observer, &example("dashboard"), json!({})).await;
+    assert!(data["dashboard"]["overdueDeadlines"].is_number());
+    assert!(data["resourceRequests"]["totalCount"].is_number());
+
+    let slco = rep(&app, "salt-lake-county");
+    open_utah_request(&app, &slco, &["utah-county"]).await;
+    let lines = node(
+        "subscribe.mjs",
+        json!({ "url": app.ws_url(), "protocol": "graphql-transport-ws", "token": slco,
+        "query": example("subscription"), "variables": { "after": "0" }, "count": 1, "timeoutMs": 15000 }),
+    )
+    .await;
+    let next = lines.iter().find(|l| l["type"] == "next").unwrap_or_else(|| panic!("{lines:?}"));
+    assert!(next["payload"]["data"]["statusChanges"]["sequence"].is_string(), "{next}");
+
+    let gateway = std::fs::read_to_string(node_clients().join("gateway.mjs")).unwrap();
+    assert!(gateway.contains(&example("gateway")), "the README shows the configuration the gateway test runs");
+}
