@@ -32,6 +32,23 @@ pub async fn connect(config: &Config) -> AppResult<DatabaseConnection> {
     Database::connect(options).await.map_err(|e| AppError::Internal(format!("cannot connect to the database: {e}")))
 }
 
+/// Opens a pool of read-only SQLite connections beside the writer, for subscription feeds.
+pub async fn connect_readers(config: &Config) -> AppResult<DatabaseConnection> {
+    let mut options = ConnectOptions::new(config.database_url.clone());
+    options
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .max_connections(4)
+        .min_connections(1)
+        .sqlx_logging(false);
+    options.map_sqlx_sqlite_opts(|opts| {
+        opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+            .read_only(true)
+            .busy_timeout(Duration::from_secs(10))
+    });
+    Database::connect(options).await.map_err(|e| AppError::Internal(format!("cannot open the read pool: {e}")))
+}
+
 /// Applies every pending migration.
 pub async fn migrate_up(db: &DatabaseConnection) -> AppResult<()> {
     Migrator::up(db, None).await.map_err(|e| AppError::Internal(format!("migration failed: {e}")))

@@ -16,6 +16,9 @@ use crate::error::AppResult;
 pub struct AppState {
     /// The connection pool.
     pub db: DatabaseConnection,
+    /// The pool subscriptions read from: on SQLite a separate pool of readers (WAL lets them read beside the one
+    /// writer); on PostgreSQL the same pool.
+    pub read_db: DatabaseConnection,
     /// The configuration.
     pub config: Arc<Config>,
     /// Token validation.
@@ -24,6 +27,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Wakes subscribers when events are committed.
     pub bus: EventBus,
+    /// Work shared by the subscription feeds of this instance.
+    pub feeds: Arc<crate::domain::feed::FeedCache>,
     /// Open WebSocket connections per principal.
     pub connections: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
 }
@@ -34,10 +39,21 @@ impl AppState {
         let auth = Authenticator::from_config(&config)?;
         let db = db::connect(&config).await?;
         db::migrate_up(&db).await?;
+        let read_db =
+            if db::is_sqlite(&config.database_url) { db::connect_readers(&config).await? } else { db.clone() };
         let bus = EventBus::default();
         if !db::is_sqlite(&config.database_url) {
             bus.listen_postgres(config.database_url.clone());
         }
-        Ok(AppState { db, config: Arc::new(config), auth: Arc::new(auth), clock, bus, connections: Default::default() })
+        Ok(AppState {
+            db,
+            read_db,
+            config: Arc::new(config),
+            auth: Arc::new(auth),
+            clock,
+            bus,
+            feeds: Default::default(),
+            connections: Default::default(),
+        })
     }
 }

@@ -2,7 +2,8 @@
 //! after a given sequence, filtered to a scope and to what the viewer may see at that moment. It catches up first,
 //! then waits for the bus to say that something committed (or a short poll interval passes).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use entities::{
@@ -138,6 +139,52 @@ pub async fn visible(db: &DatabaseConnection, viewer: &Viewer, event: &event::Mo
     Ok(count > 0)
 }
 
+/// Work shared by the feeds of one instance: many subscribers read the same new events and, with the same
+/// jurisdiction, roles and compacts, reach the same visibility decision, so each is made once. Only non-empty
+/// pages are kept (events are immutable and commit in sequence order, so a page read once stays a correct
+/// prefix), and both maps are bounded.
+#[derive(Debug, Default)]
+pub struct FeedCache {
+    pages: std::sync::Mutex<HashMap<(String, i64), Page>>,
+    decisions: std::sync::Mutex<HashMap<(String, i64), bool>>,
+}
+
+const CACHE_LIMIT: usize = 20_000;
+
+/// A page of events, shared between the feeds that read it.
+type Page = Arc<Vec<event::Model>>;
+
+impl FeedCache {
+    fn page(&self, key: &(String, i64)) -> Option<Page> {
+        self.pages.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
+    }
+
+    fn keep_page(&self, key: (String, i64), page: Page) {
+        let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
+        if pages.len() >= CACHE_LIMIT {
+            pages.clear();
+        }
+        pages.insert(key, page);
+    }
+
+    fn decision(&self, key: &(String, i64)) -> Option<bool> {
+        self.decisions.lock().unwrap_or_else(|p| p.into_inner()).get(key).copied()
+    }
+
+    fn keep_decision(&self, key: (String, i64), visible: bool) {
+        let mut decisions = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
+        if decisions.len() >= CACHE_LIMIT {
+            decisions.clear();
+        }
+        decisions.insert(key, visible);
+    }
+}
+
+/// What visibility depends on: the jurisdiction, the roles and the compacts (not the person).
+fn visibility_key(viewer: &Viewer) -> String {
+    format!("{:?}|{:?}|{:?}", viewer.jurisdiction_id, viewer.roles, viewer.compact_ids)
+}
+
 /// How often a feed looks again when no wake-up arrives (a safety net for a lost notification).
 const POLL: Duration = Duration::from_secs(2);
 /// How many events a feed reads at a time.
@@ -147,7 +194,10 @@ const PAGE: u64 = 200;
 pub struct Feed {
     db: DatabaseConnection,
     viewer: Viewer,
+    viewer_key: String,
     scope: Scope,
+    scope_key: String,
+    cache: Arc<FeedCache>,
     wake: watch::Receiver<u64>,
     last: i64,
     buffer: VecDeque<event::Model>,
@@ -161,12 +211,15 @@ impl Feed {
         scope: Scope,
         wake: watch::Receiver<u64>,
         after: Option<i64>,
+        cache: Arc<FeedCache>,
     ) -> AppResult<Self> {
         let last = match after {
             Some(after) => after,
             None => event::Entity::find().order_by_desc(event::Column::Id).one(&db).await?.map_or(0, |e| e.id),
         };
-        Ok(Feed { db, viewer, scope, wake, last, buffer: VecDeque::new() })
+        let viewer_key = visibility_key(&viewer);
+        let scope_key = format!("{scope:?}");
+        Ok(Feed { db, viewer, viewer_key, scope, scope_key, cache, wake, last, buffer: VecDeque::new() })
     }
 
     /// The next event the viewer may see, waiting for it if need be.
@@ -177,13 +230,24 @@ impl Feed {
             }
             // Mark the wake-up seen before looking, so a commit between the look and the wait is not slept through.
             self.wake.borrow_and_update();
-            let rows = event::Entity::find()
-                .filter(event::Column::Id.gt(self.last))
-                .filter(self.scope.condition())
-                .order_by_asc(event::Column::Id)
-                .limit(PAGE)
-                .all(&self.db)
-                .await?;
+            let key = (self.scope_key.clone(), self.last);
+            let rows = match self.cache.page(&key) {
+                Some(rows) => rows,
+                None => {
+                    let rows = event::Entity::find()
+                        .filter(event::Column::Id.gt(self.last))
+                        .filter(self.scope.condition())
+                        .order_by_asc(event::Column::Id)
+                        .limit(PAGE)
+                        .all(&self.db)
+                        .await?;
+                    let rows = Arc::new(rows);
+                    if !rows.is_empty() {
+                        self.cache.keep_page(key, rows.clone());
+                    }
+                    rows
+                }
+            };
             if rows.is_empty() {
                 tokio::select! {
                     _ = self.wake.changed() => {}
@@ -191,10 +255,19 @@ impl Feed {
                 }
                 continue;
             }
-            for row in rows {
+            for row in rows.iter() {
                 self.last = row.id;
-                if visible(&self.db, &self.viewer, &row).await? {
-                    self.buffer.push_back(row);
+                let key = (self.viewer_key.clone(), row.id);
+                let shown = match self.cache.decision(&key) {
+                    Some(shown) => shown,
+                    None => {
+                        let shown = visible(&self.db, &self.viewer, row).await?;
+                        self.cache.keep_decision(key, shown);
+                        shown
+                    }
+                };
+                if shown {
+                    self.buffer.push_back(row.clone());
                 }
             }
         }

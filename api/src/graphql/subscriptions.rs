@@ -57,7 +57,7 @@ impl StatusChange {
         }
         let row = resource_request::Entity::find_by_id(self.event.record_id)
             .filter(requests_visible_to(&self.viewer))
-            .one(&state(ctx).db)
+            .one(&state(ctx).read_db)
             .await
             .map_err(AppError::from)?;
         Ok(row.map(ResourceRequest))
@@ -69,7 +69,7 @@ impl StatusChange {
         }
         let row = offer::Entity::find_by_id(self.event.record_id)
             .filter(offers_visible_to(&self.viewer))
-            .one(&state(ctx).db)
+            .one(&state(ctx).read_db)
             .await
             .map_err(AppError::from)?;
         Ok(row.map(Offer))
@@ -81,7 +81,7 @@ impl StatusChange {
         }
         let row = agreement::Entity::find_by_id(self.event.record_id)
             .filter(agreements_visible_to(&self.viewer))
-            .one(&state(ctx).db)
+            .one(&state(ctx).read_db)
             .await
             .map_err(AppError::from)?;
         Ok(row.map(Agreement))
@@ -93,7 +93,7 @@ impl StatusChange {
         }
         let row = deployment::Entity::find_by_id(self.event.record_id)
             .filter(deployments_visible_to(&self.viewer))
-            .one(&state(ctx).db)
+            .one(&state(ctx).read_db)
             .await
             .map_err(AppError::from)?;
         Ok(row.map(Deployment))
@@ -105,7 +105,7 @@ impl StatusChange {
         }
         let row = claim::Entity::find_by_id(self.event.record_id)
             .filter(claims_visible_to(&self.viewer))
-            .one(&state(ctx).db)
+            .one(&state(ctx).read_db)
             .await
             .map_err(AppError::from)?;
         Ok(row.map(Claim))
@@ -117,7 +117,7 @@ impl StatusChange {
         }
         let row = dispute::Entity::find_by_id(self.event.record_id)
             .filter(disputes_visible_to(&self.viewer))
-            .one(&state(ctx).db)
+            .one(&state(ctx).read_db)
             .await
             .map_err(AppError::from)?;
         Ok(row.map(Dispute))
@@ -129,7 +129,7 @@ impl StatusChange {
         }
         let row = incident::Entity::find_by_id(self.event.record_id)
             .filter(incidents_visible_to(&self.viewer))
-            .one(&state(ctx).db)
+            .one(&state(ctx).read_db)
             .await
             .map_err(AppError::from)?;
         Ok(row.map(Incident))
@@ -143,7 +143,15 @@ async fn open(
 ) -> Result<impl Stream<Item = Result<StatusChange>> + use<>> {
     let state = state(ctx);
     let viewer = viewer(ctx).clone();
-    let feed = Feed::new(state.db.clone(), viewer.clone(), scope, state.bus.subscribe(), after.map(|s| s.0)).await?;
+    let feed = Feed::new(
+        state.read_db.clone(),
+        viewer.clone(),
+        scope,
+        state.bus.subscribe(),
+        after.map(|s| s.0),
+        state.feeds.clone(),
+    )
+    .await?;
     Ok(futures_util::stream::unfold(Some((feed, viewer)), |slot| async move {
         let (mut feed, viewer) = slot?;
         match feed.next().await {
@@ -162,7 +170,7 @@ async fn ensure_visible<E: EntityTrait>(
 where
     E::PrimaryKey: sea_orm::PrimaryKeyTrait<ValueType = uuid::Uuid>,
 {
-    let found = E::find_by_id(id).filter(condition).one(&state(ctx).db).await.map_err(AppError::from)?;
+    let found = E::find_by_id(id).filter(condition).one(&state(ctx).read_db).await.map_err(AppError::from)?;
     if found.is_some() { Ok(()) } else { Err(AppError::not_found(record, id).into()) }
 }
 
