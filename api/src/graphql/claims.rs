@@ -20,17 +20,13 @@ use crate::domain::{money, validate};
 use crate::error::AppError;
 use crate::graphql::connection::{connection, paginate};
 use crate::graphql::loaders::{
-    AgreementById, CompactById, DeadlinesOf, DisputesOf, DocumentsOf, InvoiceLinesOf, JurisdictionById, Loaders,
-    PaymentsOf, VotesOf,
+    AgreementById, CompactById, DeadlinesOf, DisputesOf, DocumentsOf, InvoiceLinesOf, JurisdictionById, PaymentsOf,
+    VotesOf,
 };
 use crate::graphql::missions::{Agreement, Deadline, Document};
-use crate::graphql::types::{Compact, EventConnection, Jurisdiction};
+use crate::graphql::types::{Compact, EventConnection, Jurisdiction, history, loaders};
 use crate::graphql::{RoleGuard, state, viewer};
 use crate::scalars::{DateTime, Decimal};
-
-fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
-    ctx.data_unchecked::<Loaders>()
-}
 
 fn id(uuid: uuid::Uuid) -> ID {
     ID(uuid.to_string())
@@ -42,17 +38,6 @@ fn amount(text: &str) -> Result<Decimal> {
 
 async fn jurisdiction(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Jurisdiction>> {
     Ok(loaders(ctx).load_one(JurisdictionById(id)).await?.map(Jurisdiction))
-}
-
-async fn history(
-    ctx: &Context<'_>,
-    record_id: uuid::Uuid,
-    first: Option<i32>,
-    after: Option<String>,
-) -> Result<EventConnection> {
-    use entities::event;
-    let select = event::Entity::find().filter(event::Column::RecordId.eq(record_id)).order_by_asc(event::Column::Id);
-    Ok(paginate(&state(ctx).db, select, first, after, crate::graphql::types::Event).await?.into())
 }
 
 /// The money of a claim, computed from its invoice and payments.

@@ -7,16 +7,10 @@ use async_graphql::{Context, ID, Object, Result};
 
 use crate::domain::validate;
 use crate::graphql::claims::Claim;
-use crate::graphql::loaders::{
-    ClaimById, CompactById, DeploymentById, IncidentById, JurisdictionById, Loaders, RequestById,
-};
+use crate::graphql::loaders::{ClaimById, CompactById, DeploymentById, IncidentById, JurisdictionById, RequestById};
 use crate::graphql::missions::{Deployment, ResourceRequest};
-use crate::graphql::types::{Compact, Incident, Jurisdiction};
+use crate::graphql::types::{Compact, Incident, Jurisdiction, loaders};
 use crate::graphql::viewer;
-
-fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
-    ctx.data_unchecked::<Loaders>()
-}
 
 /// Entity resolvers for the federation gateway.
 #[derive(Default)]

@@ -14,19 +14,15 @@ use crate::domain::enums::{
     ProvidedBy, RecordType, RequestChannel, RequestStatus, TimeRecordKind,
 };
 use crate::domain::offers::{CostCategory, Equipment, Person};
-use crate::graphql::connection::{connection, paginate};
+use crate::graphql::connection::connection;
 use crate::graphql::loaders::{
     AcceptedOnLine, AgreementById, AgreementsOf, AgreementsOfOffer, AmendmentsOf, CompactById, DeadlinesOf,
-    DeploymentsOf, DeploymentsOfAgreement, DocumentsOf, IncidentById, JurisdictionById, LineItemsOf, Loaders,
-    OfferById, OfferLinesOf, OffersOf, RecipientsOf, RequestById, ResourceTypeById, TimeRecordsOf,
+    DeploymentsOf, DeploymentsOfAgreement, DocumentsOf, IncidentById, JurisdictionById, LineItemsOf, OfferById,
+    OfferLinesOf, OffersOf, RecipientsOf, RequestById, ResourceTypeById, TimeRecordsOf,
 };
 use crate::graphql::state;
-use crate::graphql::types::{Compact, EventConnection, Incident, Jurisdiction, ResourceType};
+use crate::graphql::types::{Compact, EventConnection, Incident, Jurisdiction, ResourceType, history, loaders};
 use crate::scalars::{Date, DateTime, Decimal as DecimalScalar};
-
-fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
-    ctx.data_unchecked::<Loaders>()
-}
 
 fn id(uuid: uuid::Uuid) -> ID {
     ID(uuid.to_string())
@@ -38,18 +34,6 @@ async fn jurisdiction(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Jurisd
 
 async fn compact(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Compact>> {
     Ok(loaders(ctx).load_one(CompactById(id)).await?.map(Compact))
-}
-
-async fn history(
-    ctx: &Context<'_>,
-    record_id: uuid::Uuid,
-    first: Option<i32>,
-    after: Option<String>,
-) -> Result<EventConnection> {
-    use entities::event;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    let select = event::Entity::find().filter(event::Column::RecordId.eq(record_id)).order_by_asc(event::Column::Id);
-    Ok(paginate(&state(ctx).db, select, first, after, crate::graphql::types::Event).await?.into())
 }
 
 async fn documents(ctx: &Context<'_>, record_id: uuid::Uuid) -> Result<Vec<Document>> {

@@ -18,12 +18,13 @@ use crate::graphql::loaders::{CompactById, ContactsOf, JurisdictionById, Loaders
 use crate::graphql::state;
 use crate::scalars::{Date, DateTime, Sequence};
 
-fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
+/// The request's DataLoader.
+pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
     ctx.data_unchecked::<Loaders>()
 }
 
 /// The events of one record, oldest first.
-async fn history(
+pub(crate) async fn history(
     ctx: &Context<'_>,
     record_id: uuid::Uuid,
     first: Option<i32>,
