@@ -214,3 +214,17 @@ async fn shutdown_drains_a_request_in_flight_then_stops_accepting() {
     let after = reqwest::Client::new().get(format!("http://{addr}/healthz")).send().await;
     assert!(after.is_err(), "the listener is closed after shutdown");
 }
+
+#[tokio::test]
+async fn a_request_past_the_time_limit_is_answered_504_with_its_code() {
+    let app = TestApp::spawn_with(Options {
+        configure: Box::new(|config| config.request_timeout_seconds = 0),
+        ..Options::default()
+    })
+    .await;
+    let token = app.admin();
+    let (status, body) = app.gql(Some(&token), "{ compacts { totalCount } }", json!({})).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{body}");
+    assert_eq!(codes(&body), ["TIMEOUT"]);
+    assert_eq!(body["errors"][0]["message"], "the request took longer than 0 seconds");
+}
