@@ -329,7 +329,9 @@ async fn run_subscription(
                     "the client did not keep up; subscribe again with `after` set to the last sequence received".into(),
                 );
                 let errors = vec![json!({ "message": error.message(), "extensions": { "code": error.code() } })];
-                let _ = out.try_send(Out::Error(id, errors));
+                // Queued behind what the client has not read yet: it learns why once it catches up, and this task
+                // stops reading the event log meanwhile.
+                let _ = out.send(Out::Error(id, errors)).await;
                 return;
             }
         }

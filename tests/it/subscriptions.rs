@@ -364,3 +364,64 @@ async fn an_event_committed_through_one_instance_reaches_a_subscriber_of_another
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_slow_consumer_neither_holds_up_others_nor_grows_memory_and_is_told() {
+    let app = crate::support::TestApp::spawn_with(crate::support::Options {
+        configure: Box::new(|config| config.ws_send_timeout_seconds = 1),
+        ..Default::default()
+    })
+    .await;
+    api::seed::load(&app.state.db, chrono::Utc::now()).await.unwrap();
+    // A large backlog of status changes with heavy payloads, far more than the sockets' buffers hold.
+    let system = api::auth::Viewer::system();
+    let now = chrono::Utc::now();
+    let heavy = "x".repeat(4000);
+    let txn = sea_orm::TransactionTrait::begin(&app.state.db).await.unwrap();
+    for _ in 0..3000 {
+        let event = api::domain::events::NewEvent::new(
+            api::domain::enums::RecordType::Jurisdiction,
+            seed("jurisdiction", "provo"),
+            "UPDATED",
+        )
+        .status(Some("A"), "B")
+        .payload(json!({ "note": heavy }));
+        api::domain::events::append(&txn, &system, now, event).await.unwrap();
+    }
+    txn.commit().await.unwrap();
+    let token = app.token("watcher", None, &["OBSERVER"], &[]);
+    let slow = Client::start(
+        "slow.mjs",
+        json!({ "url": app.ws_url(), "token": token, "pauseMs": 4000, "timeoutMs": 30000,
+        "query": "subscription { statusChanges(after: \"0\") { sequence event { payload } } }" }),
+    )
+    .await;
+
+    // Meanwhile another subscriber is served at once.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let from = last_sequence(&app).await;
+    let davis = rep(&app, "davis-county");
+    let mut fast = Client::subscribe(
+        &app,
+        "graphql-transport-ws",
+        Some(&davis),
+        STATUS_CHANGES,
+        json!({ "after": from.to_string() }),
+        1,
+    )
+    .await;
+    fast.expect("connected").await;
+    let started = std::time::Instant::now();
+    app.ok(&davis, "mutation { declareIncident(input: { name: \"Sentinel\", kind: EXERCISE, declarationForm: WRITTEN }) { incident { id } } }", json!({})).await;
+    let next = fast.expect("next").await;
+    assert_eq!(next["payload"]["data"]["statusChanges"]["event"]["recordType"], "INCIDENT");
+    assert!(started.elapsed() < Duration::from_secs(2), "not held up by the slow client: {:?}", started.elapsed());
+
+    // The slow client, once it reads again, learns that it fell behind, after what was queued, well short of the
+    // 3000 events: the server stopped reading the log for it instead of buffering.
+    let lines = slow.rest().await;
+    let end = lines.iter().find(|l| l["type"] == "end").unwrap_or_else(|| panic!("{lines:?}"));
+    let error = lines.iter().find(|l| l["type"] == "message").unwrap();
+    assert_eq!(error["message"]["payload"][0]["extensions"]["code"], "RATE_LIMITED", "{error}");
+    assert!(end["nexts"].as_u64().unwrap() < 3000, "{end}");
+}
