@@ -239,3 +239,37 @@ async fn without_a_configured_secret_a_key_is_generated_once_and_reused() {
     let _ = std::fs::remove_dir_all(data_dir);
     let _ = std::fs::remove_dir_all(other_dir);
 }
+
+#[tokio::test]
+async fn es256_with_a_pem_public_key_is_accepted_and_nothing_else() {
+    use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    let dir = std::env::temp_dir().join(format!("ma-es256-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    bytes[0] = 1;
+    let secret = p256::SecretKey::from_slice(&bytes).unwrap();
+    let private = dir.join("es256.pem");
+    let public = dir.join("es256.pub.pem");
+    std::fs::write(&private, secret.to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes()).unwrap();
+    std::fs::write(&public, secret.public_key().to_public_key_pem(LineEnding::LF).unwrap()).unwrap();
+    let (private_path, public_path) = (private.clone(), public.clone());
+    let app = TestApp::spawn_with(Options {
+        configure: Box::new(move |config| {
+            config.jwt_algorithm = api::config::JwtAlgorithm::ES256;
+            config.jwt_secret = None;
+            config.jwt_public_key = Some(public_path);
+            config.jwt_private_key = Some(private_path);
+        }),
+        ..Options::default()
+    })
+    .await;
+    let minted = app.token("dana", None, &["OBSERVER"], &[]);
+    app.ok(&minted, VIEWER, json!({})).await;
+    let mut header = Header::new(Algorithm::ES256);
+    header.typ = Some("JWT".into());
+    let key = EncodingKey::from_ec_pem(&std::fs::read(&private).unwrap()).unwrap();
+    app.ok(&encode(&header, &claims(json!({})), &key).unwrap(), VIEWER, json!({})).await;
+    refused(&app, &hs(Algorithm::HS256, &claims(json!({})), Some("JWT"))).await;
+    let _ = std::fs::remove_dir_all(dir);
+}
