@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use entities::{agreement, amendment, deployment};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QuerySelect, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -67,11 +67,7 @@ pub async fn load_visible(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) 
 
 async fn load_locked(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<agreement::Model> {
     load_visible(db, viewer, id).await?;
-    let mut select = agreement::Entity::find_by_id(id);
-    if db.get_database_backend() == DbBackend::Postgres {
-        select = select.lock_exclusive();
-    }
-    select.one(db).await?.ok_or_else(|| AppError::not_found("agreement", id))
+    versioned::lock::<agreement::Entity>(db, id, "agreement").await
 }
 
 /// Which side of the agreement the viewer signs for, or `FORBIDDEN`.

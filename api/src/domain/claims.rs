@@ -11,8 +11,8 @@ use entities::{agreement, claim, compact, deployment, dispute, invoice_line, off
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -241,11 +241,7 @@ pub async fn load_for_update(db: &impl ConnectionTrait, viewer: &Viewer, id: Uui
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("claim", id))?;
-    let mut select = claim::Entity::find_by_id(id);
-    if db.get_database_backend() == DbBackend::Postgres {
-        select = select.lock_exclusive();
-    }
-    select.one(db).await?.ok_or_else(|| AppError::not_found("claim", id))
+    versioned::lock::<claim::Entity>(db, id, "claim").await
 }
 
 /// `FORBIDDEN` unless the viewer is the assisting party's authorized representative.

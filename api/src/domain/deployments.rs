@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, TransactionSession,
+    TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -126,11 +126,7 @@ pub async fn load_visible(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) 
 
 async fn load_locked(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<deployment::Model> {
     load_visible(db, viewer, id).await?;
-    let mut select = deployment::Entity::find_by_id(id);
-    if db.get_database_backend() == DbBackend::Postgres {
-        select = select.lock_exclusive();
-    }
-    select.one(db).await?.ok_or_else(|| AppError::not_found("deployment", id))
+    versioned::lock::<deployment::Entity>(db, id, "deployment").await
 }
 
 fn ensure_assisting(viewer: &Viewer, d: &deployment::Model) -> AppResult<()> {

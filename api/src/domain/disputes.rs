@@ -114,12 +114,7 @@ async fn load(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult
 }
 
 async fn claims_lock(db: &impl ConnectionTrait, claim_id: Uuid) -> AppResult<claim::Model> {
-    use sea_orm::{DbBackend, QuerySelect};
-    let mut select = claim::Entity::find_by_id(claim_id);
-    if db.get_database_backend() == DbBackend::Postgres {
-        select = select.lock_exclusive();
-    }
-    select.one(db).await?.ok_or_else(|| AppError::not_found("claim", claim_id))
+    versioned::lock::<claim::Entity>(db, claim_id, "claim").await
 }
 
 fn ensure_party(viewer: &Viewer, claim: &claim::Model) -> AppResult<Uuid> {

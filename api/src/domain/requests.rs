@@ -11,8 +11,8 @@ use entities::{
 };
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QuerySelect, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -196,11 +196,7 @@ pub async fn load_for_update(
     id: Uuid,
 ) -> AppResult<resource_request::Model> {
     load_visible(db, viewer, id).await?;
-    let mut select = resource_request::Entity::find_by_id(id);
-    if db.get_database_backend() == DbBackend::Postgres {
-        select = select.lock_exclusive();
-    }
-    select.one(db).await?.ok_or_else(|| AppError::not_found("resource request", id))
+    versioned::lock::<resource_request::Entity>(db, id, "resource request").await
 }
 
 /// Whether `jurisdiction_id` is an active member of `compact_id` at `now`.

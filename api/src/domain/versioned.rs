@@ -3,7 +3,10 @@
 
 use std::str::FromStr;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Value};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PrimaryKeyTrait, QueryFilter, QuerySelect,
+    Value,
+};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -41,4 +44,18 @@ where
     } else {
         Err(AppError::Conflict("the record was changed by someone else while this change was made; retry".into()))
     }
+}
+
+/// Reads the row `id` for a change, locked until the transaction ends on PostgreSQL (SQLite has one writer), so
+/// concurrent changes to one record serialize. Check visibility first: this read does not.
+pub async fn lock<E>(db: &impl ConnectionTrait, id: Uuid, record: &str) -> AppResult<E::Model>
+where
+    E: EntityTrait,
+    E::PrimaryKey: PrimaryKeyTrait<ValueType = Uuid>,
+{
+    let mut select = E::find_by_id(id);
+    if db.get_database_backend() == DbBackend::Postgres {
+        select = select.lock_exclusive();
+    }
+    select.one(db).await?.ok_or_else(|| AppError::not_found(record, id))
 }
