@@ -216,15 +216,22 @@ async fn shutdown_drains_a_request_in_flight_then_stops_accepting() {
 }
 
 #[tokio::test]
-async fn a_request_past_the_time_limit_is_answered_504_with_its_code() {
+async fn a_request_past_the_time_limit_is_answered_504_and_commits_nothing() {
     let app = TestApp::spawn_with(Options {
-        configure: Box::new(|config| config.request_timeout_seconds = 0),
+        configure: Box::new(|config| config.request_timeout_seconds = 1),
         ..Options::default()
     })
     .await;
     let token = app.admin();
-    let (status, body) = app.gql(Some(&token), "{ compacts { totalCount } }", json!({})).await;
+    let create = "mutation { createResourceType(input: { category: \"Public Works\", kind: EQUIPMENT, name: \"Street Sweeper\" }) { resourceType { id } } }";
+    // Hold the writer (SQLite's one connection; PostgreSQL's event-log lock) so the mutation cannot finish in time.
+    let blocker = api::domain::events::begin(&app.state.db).await.unwrap();
+    let (status, body) = app.gql(Some(&token), create, json!({})).await;
+    drop(blocker);
     assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{body}");
     assert_eq!(codes(&body), ["TIMEOUT"]);
-    assert_eq!(body["errors"][0]["message"], "the request took longer than 0 seconds");
+    assert_eq!(body["errors"][0]["message"], "the request took longer than 1 seconds");
+    let data =
+        app.ok(&token, "{ resourceTypes(filter: { nameContains: \"sweeper\" }) { totalCount } }", json!({})).await;
+    assert_eq!(data["resourceTypes"]["totalCount"], 0, "the timed-out mutation left nothing behind");
 }
