@@ -147,6 +147,9 @@ pub struct Config {
     /// Largest query complexity accepted (each field costs 1, connections multiply by `first`).
     #[arg(long, env = "MUTUAL_AID_MAX_COMPLEXITY", default_value_t = 5_000, global = true)]
     pub max_complexity: usize,
+    /// Milliseconds the DataLoaders wait to batch the keys of one level of a query into one statement.
+    #[arg(long, env = "MUTUAL_AID_DATALOADER_DELAY_MS", default_value_t = 5, global = true)]
+    pub dataloader_delay_ms: u64,
     /// Most aliased fields in one query.
     #[arg(long, env = "MUTUAL_AID_MAX_ALIASES", default_value_t = 30, global = true)]
     pub max_aliases: usize,

@@ -167,7 +167,9 @@ async fn execute(http: &Http, viewer: Viewer, batch: BatchRequest, media: MediaT
         }
         return response;
     }
-    let prepare = |request: Request| request.data(viewer.clone()).data(loaders(http.state.db.clone(), viewer.clone()));
+    let delay = Duration::from_millis(http.state.config.dataloader_delay_ms);
+    let prepare =
+        |request: Request| request.data(viewer.clone()).data(loaders(http.state.db.clone(), viewer.clone(), delay));
     let batch = match batch {
         BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
         BatchRequest::Batch(requests) => BatchRequest::Batch(requests.into_iter().map(prepare).collect()),

@@ -266,7 +266,8 @@ pub async fn serve(socket: WebSocket, state: AppState, schema: AppSchema, protoc
                             }
                             continue;
                         }
-                        let request = request.data(viewer.clone()).data(loaders(state.db.clone(), viewer.clone()));
+                        let delay = Duration::from_millis(config.dataloader_delay_ms);
+                        let request = request.data(viewer.clone()).data(loaders(state.db.clone(), viewer.clone(), delay));
                         let task = tokio::spawn(run_subscription(
                             schema.clone(),
                             request,

@@ -32,10 +32,12 @@ pub struct DbLoader {
 pub type Loaders = DataLoader<DbLoader>;
 
 /// A new per-request loader.
-pub fn loaders(db: DatabaseConnection, viewer: Viewer) -> Loaders {
-    // A few milliseconds of batching window: every key a page of results asks for lands in one statement, so a page
-    // costs the same number of statements whatever its size, even on a busy machine.
-    DataLoader::new(DbLoader { db, viewer }, tokio::spawn).delay(std::time::Duration::from_millis(5))
+///
+/// `delay` is the batching window: keys asked for within it share one statement. Resolving a list of more than
+/// 32 items yields to the runtime part-way, so on a busy machine a window shorter than that pause splits a batch
+/// in two (more statements, never one per row); a longer window costs that much latency per nesting level.
+pub fn loaders(db: DatabaseConnection, viewer: Viewer, delay: std::time::Duration) -> Loaders {
+    DataLoader::new(DbLoader { db, viewer }, tokio::spawn).delay(delay)
 }
 
 fn db_error(err: sea_orm::DbErr) -> async_graphql::Error {
