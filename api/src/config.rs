@@ -138,6 +138,31 @@ pub struct Config {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "MUTUAL_AID_MAX_BODY_BYTES", default_value_t = 1_048_576, global = true)]
     pub max_body_bytes: usize,
+    /// Longest GraphQL document accepted, in bytes, on every transport (a larger one is refused before parsing).
+    #[arg(long, env = "MUTUAL_AID_MAX_QUERY_BYTES", default_value_t = 100_000, global = true)]
+    pub max_query_bytes: usize,
+    /// Most selections a document may expand to once every fragment spread is expanded (measured before
+    /// validation, memoized per fragment).
+    #[arg(long, env = "MUTUAL_AID_MAX_SELECTIONS", default_value_t = 10_000, global = true)]
+    pub max_selections: usize,
+    /// Most directives on one field or fragment.
+    #[arg(long, env = "MUTUAL_AID_MAX_DIRECTIVES", default_value_t = 16, global = true)]
+    pub max_directives: usize,
+    /// Most documents kept as automatic persisted queries (least recently used out first); 0 turns them off.
+    #[arg(long, env = "MUTUAL_AID_PERSISTED_QUERIES_MAX_ENTRIES", default_value_t = 1024, global = true)]
+    pub persisted_queries_max_entries: usize,
+    /// Most bytes of documents kept as automatic persisted queries.
+    #[arg(long, env = "MUTUAL_AID_PERSISTED_QUERIES_MAX_BYTES", default_value_t = 16 * 1024 * 1024, global = true)]
+    pub persisted_queries_max_bytes: usize,
+    /// Seconds a client has to send a request's headers before the connection is closed.
+    #[arg(long, env = "MUTUAL_AID_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, global = true)]
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a client has to send a request's body once its headers arrived (408 beyond).
+    #[arg(long, env = "MUTUAL_AID_BODY_READ_TIMEOUT_SECONDS", default_value_t = 20, global = true)]
+    pub body_read_timeout_seconds: u64,
+    /// Most bytes a WebSocket client may send before its `connection_init` is authenticated.
+    #[arg(long, env = "MUTUAL_AID_WS_MAX_INIT_BYTES", default_value_t = 4096, global = true)]
+    pub ws_max_init_bytes: usize,
     /// Time limit for one HTTP request, in seconds.
     #[arg(long, env = "MUTUAL_AID_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, global = true)]
     pub request_timeout_seconds: u64,

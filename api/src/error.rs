@@ -27,6 +27,12 @@ pub enum AppError {
     Timeout(u64),
     /// Too many requests, subscriptions or connections. `RATE_LIMITED`.
     RateLimited(String),
+    /// The request itself cannot run, and nothing ran: the document does not parse, exceeds a limit, names an
+    /// unknown persisted query. `code` is one of `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`,
+    /// `PERSISTED_QUERY_NOT_FOUND`, `PERSISTED_QUERY_NOT_SUPPORTED`, `BAD_REQUEST`, `BAD_USER_INPUT`.
+    Request { code: &'static str, message: String },
+    /// The request body is larger than the configured limit (HTTP 413). `PAYLOAD_TOO_LARGE`.
+    PayloadTooLarge(usize),
     /// A bug or an infrastructure failure: logged in full, masked on the wire. `INTERNAL_SERVER_ERROR`.
     Internal(String),
 }
@@ -41,7 +47,8 @@ impl AppError {
             | AppError::Conflict(m)
             | AppError::DeadlinePassed(m)
             | AppError::RateLimited(m) => m.clone(),
-            AppError::BadUserInput { message, .. } => message.clone(),
+            AppError::BadUserInput { message, .. } | AppError::Request { message, .. } => message.clone(),
+            AppError::PayloadTooLarge(limit) => format!("the request body may be at most {limit} bytes"),
             AppError::InvalidTransition { record, action, current } => {
                 format!("cannot {action} the {record}: it is {current}")
             }
@@ -62,6 +69,8 @@ impl AppError {
             AppError::DeadlinePassed(_) => "DEADLINE_PASSED",
             AppError::Timeout(_) => "TIMEOUT",
             AppError::RateLimited(_) => "RATE_LIMITED",
+            AppError::Request { code, .. } => code,
+            AppError::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             AppError::Internal(_) => "INTERNAL_SERVER_ERROR",
         }
     }

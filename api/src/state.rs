@@ -29,6 +29,10 @@ pub struct AppState {
     pub bus: EventBus,
     /// Work shared by the subscription feeds of this instance.
     pub feeds: Arc<crate::domain::feed::FeedCache>,
+    /// The limits every GraphQL document must keep, on every transport.
+    pub limits: Arc<crate::gate::Limits>,
+    /// Automatic persisted queries.
+    pub persisted: Arc<crate::gate::PersistedQueries>,
     /// Open WebSocket connections per principal.
     pub connections: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
 }
@@ -45,7 +49,14 @@ impl AppState {
         if !db::is_sqlite(&config.database_url) {
             bus.listen_postgres(config.database_url.clone());
         }
+        let limits = Arc::new(crate::gate::Limits::from_config(&config));
+        let persisted = Arc::new(crate::gate::PersistedQueries::new(
+            config.persisted_queries_max_entries,
+            config.persisted_queries_max_bytes,
+        ));
         Ok(AppState {
+            limits,
+            persisted,
             db,
             read_db,
             config: Arc::new(config),

@@ -10,15 +10,24 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+
+use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, Response};
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 use crate::auth::{Viewer, bearer_token};
 use crate::error::AppError;
+use crate::gate::{self, Transport};
 use crate::graphql::AppSchema;
 use crate::graphql::loaders::loaders;
 use crate::state::AppState;
@@ -79,7 +88,75 @@ impl Drop for ConnectionSlot {
 }
 
 fn close(code: u16, reason: &str) -> Message {
-    Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from(reason.to_owned()) }))
+    Message::Close(Some(CloseFrame { code: code.into(), reason: Utf8Bytes::from(reason.to_owned()) }))
+}
+
+/// The number of bytes a connection may still read; `usize::MAX` once it is authenticated.
+#[derive(Clone, Debug)]
+pub struct ReadBudget(Arc<AtomicUsize>);
+
+impl ReadBudget {
+    /// A budget of `bytes`.
+    pub fn new(bytes: usize) -> Self {
+        ReadBudget(Arc::new(AtomicUsize::new(bytes)))
+    }
+
+    /// Lifts the limit.
+    pub fn unlimited(&self) {
+        self.0.store(usize::MAX, Ordering::SeqCst);
+    }
+}
+
+/// An upgraded connection that refuses to read past its budget: until `connection_init` is authenticated a client
+/// may send only a few KiB, whatever frame sizes it declares.
+pub struct Budgeted<T> {
+    inner: T,
+    budget: ReadBudget,
+}
+
+impl<T> Budgeted<T> {
+    /// Wraps `inner`.
+    pub fn new(inner: T, budget: ReadBudget) -> Self {
+        Budgeted { inner, budget }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Budgeted<T> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        let left = self.budget.0.load(Ordering::SeqCst);
+        if left == usize::MAX {
+            return Pin::new(&mut self.inner).poll_read(cx, buf);
+        }
+        if left == 0 {
+            return Poll::Ready(Err(std::io::Error::other("the client sent too much before authenticating")));
+        }
+        // Before authentication reads are small: copy through a buffer no larger than what is left.
+        let mut scratch = vec![0u8; left.min(buf.remaining())];
+        let mut limited = ReadBuf::new(&mut scratch);
+        let result = Pin::new(&mut self.inner).poll_read(cx, &mut limited);
+        if let Poll::Ready(Ok(())) = &result {
+            let read = limited.filled().len();
+            buf.put_slice(limited.filled());
+            let _ = self.budget.0.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                if n == usize::MAX { None } else { Some(n.saturating_sub(read)) }
+            });
+        }
+        result
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Budgeted<T> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
 
 fn text(value: Value) -> Message {
@@ -96,7 +173,10 @@ fn token_of(payload: &Value) -> Option<String> {
 }
 
 /// Serves one WebSocket connection.
-pub async fn serve(socket: WebSocket, state: AppState, schema: AppSchema, protocol: Protocol) {
+pub async fn serve<S, E>(socket: S, state: AppState, schema: AppSchema, protocol: Protocol, budget: ReadBudget)
+where
+    S: Stream<Item = Result<Message, E>> + Sink<Message> + Unpin + Send,
+{
     let (mut sink, mut stream) = socket.split();
     let config = state.config.clone();
     let reject = |code: u16, reason: String| async move {
@@ -168,6 +248,7 @@ pub async fn serve(socket: WebSocket, state: AppState, schema: AppSchema, protoc
         return;
     }
     let _slot = ConnectionSlot { state: state.clone(), subject: viewer.subject.clone() };
+    budget.unlimited();
     if sink.send(text(json!({ "type": "connection_ack" }))).await.is_err() {
         return;
     }
@@ -260,18 +341,34 @@ pub async fn serve(socket: WebSocket, state: AppState, schema: AppSchema, protoc
                                 "at most {} subscriptions per connection",
                                 config.ws_max_subscriptions
                             ));
-                            let errors = vec![json!({ "message": error.message(), "extensions": { "code": error.code() } })];
+                            let errors = coded(&error);
                             if sink.send(text(json!({ "type": "error", "id": id, "payload": errors }))).await.is_err() {
                                 break None;
                             }
                             continue;
                         }
+                        let admitted = match gate::admit(&state.limits, &state.persisted, request, Transport::WebSocket) {
+                            Ok(admitted) => admitted,
+                            Err(refusal) => {
+                                let errors = vec![serde_json::to_value(refusal.to_server_error()).unwrap_or(Value::Null)];
+                                if sink.send(text(json!({ "type": "error", "id": id, "payload": errors }))).await.is_err() {
+                                    break None;
+                                }
+                                continue;
+                            }
+                        };
                         let delay = Duration::from_millis(config.dataloader_delay_ms);
-                        let request = request.data(viewer.clone()).data(loaders(state.db.clone(), viewer.clone(), delay));
+                        let request = admitted
+                            .request
+                            .data(viewer.clone())
+                            .data(loaders(state.db.clone(), viewer.clone(), delay));
+                        // Queries and mutations sent over the socket get the same time limit as over HTTP.
+                        let time_limit = (admitted.operation != OperationType::Subscription)
+                            .then(|| Duration::from_secs(config.request_timeout_seconds));
                         let task = tokio::spawn(run_subscription(
                             schema.clone(),
-                            request,
-                            id.clone(),
+                            state.persisted.clone(),
+                            Operation { request, register: admitted.register, id: id.clone(), time_limit },
                             out_tx.clone(),
                             Duration::from_secs(config.ws_send_timeout_seconds),
                         ));
@@ -304,18 +401,47 @@ pub async fn serve(socket: WebSocket, state: AppState, schema: AppSchema, protoc
     let _ = sink.close().await;
 }
 
-/// Runs one subscription, handing each response to the connection.
+/// One operation started on a connection.
+struct Operation {
+    request: Request,
+    register: Option<(String, Arc<str>)>,
+    id: String,
+    /// The time limit of a query or mutation (none for a subscription, which lives as long as the client wants).
+    time_limit: Option<Duration>,
+}
+
+fn coded(error: &AppError) -> Vec<Value> {
+    vec![json!({ "message": error.message(), "extensions": { "code": error.code() } })]
+}
+
+/// Runs one operation, handing each response to the connection.
 async fn run_subscription(
     schema: AppSchema,
-    request: Request,
-    id: String,
+    persisted: Arc<gate::PersistedQueries>,
+    operation: Operation,
     out: mpsc::Sender<Out>,
     send_timeout: Duration,
 ) {
+    let Operation { request, mut register, id, time_limit } = operation;
     let mut responses = schema.execute_stream(request);
     let mut first = true;
-    while let Some(response) = responses.next().await {
-        let request_error = first && response.data == async_graphql::Value::Null && !response.errors.is_empty();
+    loop {
+        let next = match time_limit {
+            Some(limit) if first => match tokio::time::timeout(limit, responses.next()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    let _ = out.send(Out::Error(id, coded(&AppError::Timeout(limit.as_secs())))).await;
+                    return;
+                }
+            },
+            _ => responses.next().await,
+        };
+        let Some(mut response) = next else { break };
+        if first {
+            gate::settle(&persisted, register.take(), &response);
+        }
+        gate::label_errors(&mut response);
+        let request_error = first && gate::is_request_error(&response);
         first = false;
         if request_error {
             let errors = response.errors.iter().map(|e| serde_json::to_value(e).unwrap_or(Value::Null)).collect();
@@ -329,10 +455,9 @@ async fn run_subscription(
                 let error = AppError::RateLimited(
                     "the client did not keep up; subscribe again with `after` set to the last sequence received".into(),
                 );
-                let errors = vec![json!({ "message": error.message(), "extensions": { "code": error.code() } })];
                 // Queued behind what the client has not read yet: it learns why once it catches up, and this task
                 // stops reading the event log meanwhile.
-                let _ = out.send(Out::Error(id, errors)).await;
+                let _ = out.send(Out::Error(id, coded(&error))).await;
                 return;
             }
         }

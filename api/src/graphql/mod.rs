@@ -57,14 +57,12 @@ pub fn build_schema(state: AppState) -> AppSchema {
     let config = &state.config;
     let mut builder = builder()
         .enable_federation()
-        .extension(async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(
-            async_graphql::extensions::apollo_persisted_queries::LruCacheStorage::new(4096),
-        ))
+        .extension(crate::gate::Offload)
         .extension(async_graphql::extensions::Analyzer)
         .limit_depth(config.max_depth)
         .limit_complexity(config.max_complexity)
         .limit_recursive_depth(64)
-        .limit_directives(16)
+        .limit_directives(config.max_directives)
         .extension(Tracing);
     if !config.introspection {
         builder = builder.disable_introspection();

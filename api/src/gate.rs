@@ -1,0 +1,598 @@
+//! Admission of GraphQL documents: one set of limits for every transport (HTTP GET, HTTP POST and WebSocket),
+//! checked from one place before the library validates anything, and the store of persisted queries.
+//!
+//! The order matters. A document is first measured as text (its size and how deeply its brackets nest), then
+//! parsed once, then measured as the tree it would become with every fragment spread expanded (memoized per
+//! fragment, so a chain of fragments that doubles at each step is measured in linear time), and only then handed to
+//! async-graphql, which validates the parsed document (depth, complexity, directives and the GraphQL rules) without
+//! parsing it again. Parsing and validating run off the async workers when the runtime allows it, so that health
+//! checks and other clients are served meanwhile. A persisted query is stored only after the request that
+//! registered it passed every limit and validated.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet};
+use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult, Variables};
+use axum::http::StatusCode;
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::error::AppError;
+
+/// How a document reached the server: the rules differ only where the transport's semantics demand it (GET never
+/// runs a mutation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// `GET /graphql?query=...`: queries only.
+    Get,
+    /// `POST /graphql`.
+    Post,
+    /// A `subscribe` (or legacy `start`) message on a WebSocket connection.
+    WebSocket,
+}
+
+/// The limits every document must keep, whatever its transport.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Longest document, in bytes.
+    pub max_query_bytes: usize,
+    /// Deepest nesting of brackets (`{`, `[`, `(`) in the document's text.
+    pub max_nesting: usize,
+    /// Most selections (fields, fragment spreads and inline fragments) once every fragment is expanded.
+    pub max_selections: u64,
+    /// Most aliased fields once every fragment is expanded.
+    pub max_aliases: u64,
+}
+
+impl Limits {
+    /// The limits of a configuration.
+    pub fn from_config(config: &Config) -> Self {
+        Limits {
+            max_query_bytes: config.max_query_bytes,
+            max_nesting: config.max_depth.saturating_mul(4).max(32),
+            max_selections: config.max_selections as u64,
+            max_aliases: config.max_aliases as u64,
+        }
+    }
+}
+
+/// Why a request was refused before it ran: the HTTP status it is answered with (over HTTP) and the coded error.
+#[derive(Debug)]
+pub struct Refusal {
+    /// 400 for a document that cannot run, 405 for a mutation over GET.
+    pub status: StatusCode,
+    /// The error, with its code.
+    pub error: AppError,
+}
+
+impl Refusal {
+    fn document(code: &'static str, message: impl Into<String>) -> Self {
+        Refusal { status: StatusCode::BAD_REQUEST, error: AppError::Request { code, message: message.into() } }
+    }
+
+    fn limit(message: impl Into<String>) -> Self {
+        Refusal::document("GRAPHQL_VALIDATION_FAILED", message)
+    }
+
+    /// The refusal as a GraphQL error.
+    pub fn to_server_error(&self) -> ServerError {
+        let err = self.error.to_graphql();
+        let mut server = ServerError::new(err.message, None);
+        server.extensions = err.extensions;
+        server
+    }
+
+    /// The refusal as a GraphQL response (no data).
+    pub fn into_response(self) -> Response {
+        Response::from_errors(vec![self.to_server_error()])
+    }
+}
+
+/// A document that passed every limit, ready to run.
+pub struct Admitted {
+    /// The request, with its parsed document attached (the library does not parse it again).
+    pub request: Request,
+    /// The persisted-query registration to store once the request validated: `(hash, document)`.
+    pub register: Option<(String, Arc<str>)>,
+    /// The operation's type.
+    pub operation: OperationType,
+}
+
+/// Marks a request whose document is large enough that validating it is worth moving off the async workers.
+struct HeavyDocument;
+
+/// Selections above which validation runs off the async workers.
+const HEAVY_SELECTIONS: u64 = 256;
+
+/// Admits `request` or refuses it. Runs the CPU-bound part off the async workers.
+pub fn admit(
+    limits: &Limits,
+    store: &PersistedQueries,
+    request: Request,
+    transport: Transport,
+) -> Result<Admitted, Refusal> {
+    let heavy = request.query.len() > 4096;
+    if heavy {
+        offload(|| admit_inline(limits, store, request, transport))
+    } else {
+        admit_inline(limits, store, request, transport)
+    }
+}
+
+fn admit_inline(
+    limits: &Limits,
+    store: &PersistedQueries,
+    mut request: Request,
+    transport: Transport,
+) -> Result<Admitted, Refusal> {
+    let mut register = None;
+    if let Some(persisted) = request.extensions.remove("persistedQuery") {
+        let persisted = serde_json::to_value(&persisted).unwrap_or_default();
+        if persisted.get("version").and_then(serde_json::Value::as_i64) != Some(1) {
+            return Err(Refusal::document(
+                "PERSISTED_QUERY_NOT_SUPPORTED",
+                "only version 1 of automatic persisted queries is supported",
+            ));
+        }
+        let Some(hash) = persisted.get("sha256Hash").and_then(serde_json::Value::as_str) else {
+            return Err(Refusal::document("BAD_USER_INPUT", "persistedQuery.sha256Hash is required"));
+        };
+        let hash = hash.to_ascii_lowercase();
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Refusal::document("BAD_USER_INPUT", "persistedQuery.sha256Hash must be 64 hexadecimal digits"));
+        }
+        if request.query.is_empty() {
+            match store.get(&hash) {
+                Some(query) => request.query = query.to_string(),
+                None => return Err(Refusal::document("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")),
+            }
+        } else {
+            check_size(limits, &request.query)?;
+            if sha256_hex(&request.query) != hash {
+                return Err(Refusal::document(
+                    "BAD_USER_INPUT",
+                    "persistedQuery.sha256Hash is not the SHA-256 of the query",
+                ));
+            }
+            register = Some((hash, Arc::from(request.query.as_str())));
+        }
+    }
+    check_size(limits, &request.query)?;
+    check_nesting(limits, &request.query)?;
+    let document = async_graphql::parser::parse_query(&request.query)
+        .map_err(|e| Refusal::document("GRAPHQL_PARSE_FAILED", e.to_string()))?;
+    let shape = measure(&document);
+    if shape.selections > limits.max_selections {
+        return Err(Refusal::limit(format!(
+            "the document expands to more than {} selections once its fragments are spread",
+            limits.max_selections
+        )));
+    }
+    if shape.aliases > limits.max_aliases {
+        return Err(Refusal::limit(format!("a query may use at most {} aliases", limits.max_aliases)));
+    }
+    let operation = operation_type(&document, request.operation_name.as_deref()).unwrap_or(OperationType::Query);
+    if transport == Transport::Get && operation != OperationType::Query {
+        return Err(Refusal {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            error: AppError::Request {
+                code: "BAD_REQUEST",
+                message: "mutations are only accepted over POST, subscriptions over WebSocket".into(),
+            },
+        });
+    }
+    if shape.selections > HEAVY_SELECTIONS {
+        request = request.data(HeavyDocument);
+    }
+    request.set_parsed_query(document);
+    Ok(Admitted { request, register, operation })
+}
+
+fn check_size(limits: &Limits, query: &str) -> Result<(), Refusal> {
+    if query.len() > limits.max_query_bytes {
+        return Err(Refusal::limit(format!("a document may be at most {} bytes long", limits.max_query_bytes)));
+    }
+    Ok(())
+}
+
+/// Refuses text whose brackets nest deeper than the limit, before a recursive parser sees it. Strings, block
+/// strings and comments are skipped.
+fn check_nesting(limits: &Limits, query: &str) -> Result<(), Refusal> {
+    let bytes = query.as_bytes();
+    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    i += if bytes[i..].starts_with(b"\\\"\"\"") { 4 } else { 1 };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    if deepest > limits.max_nesting {
+        return Err(Refusal::limit(format!("brackets may nest at most {} deep", limits.max_nesting)));
+    }
+    Ok(())
+}
+
+/// The size of a document once every fragment spread is expanded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// Selections: fields, fragment spreads and inline fragments.
+    pub selections: u64,
+    /// Aliased fields.
+    pub aliases: u64,
+}
+
+impl Shape {
+    fn add(self, other: Shape) -> Shape {
+        Shape {
+            selections: self.selections.saturating_add(other.selections),
+            aliases: self.aliases.saturating_add(other.aliases),
+        }
+    }
+}
+
+/// Measures every operation and every fragment definition of `document` as it would be once expanded. Each
+/// fragment is measured once (memoized); a fragment that spreads itself counts nothing for the cycle (validation
+/// refuses cycles).
+pub fn measure(document: &ExecutableDocument) -> Shape {
+    struct Measure<'a> {
+        document: &'a ExecutableDocument,
+        memo: HashMap<&'a str, Shape>,
+        visiting: Vec<&'a str>,
+    }
+    impl<'a> Measure<'a> {
+        fn fragment(&mut self, name: &'a str) -> Shape {
+            if let Some(shape) = self.memo.get(name) {
+                return *shape;
+            }
+            if self.visiting.contains(&name) {
+                return Shape::default();
+            }
+            let Some((key, fragment)) = self.document.fragments.get_key_value(name) else { return Shape::default() };
+            self.visiting.push(key.as_str());
+            let shape = self.set(&fragment.node.selection_set.node);
+            self.visiting.pop();
+            self.memo.insert(key.as_str(), shape);
+            shape
+        }
+
+        fn set(&mut self, set: &'a SelectionSet) -> Shape {
+            let mut shape = Shape::default();
+            for item in &set.items {
+                shape = shape.add(Shape { selections: 1, aliases: 0 });
+                match &item.node {
+                    Selection::Field(field) => {
+                        if field.node.alias.is_some() {
+                            shape = shape.add(Shape { selections: 0, aliases: 1 });
+                        }
+                        shape = shape.add(self.set(&field.node.selection_set.node));
+                    }
+                    Selection::InlineFragment(fragment) => {
+                        shape = shape.add(self.set(&fragment.node.selection_set.node));
+                    }
+                    Selection::FragmentSpread(spread) => {
+                        shape = shape.add(self.fragment(spread.node.fragment_name.node.as_str()));
+                    }
+                }
+            }
+            shape
+        }
+    }
+    let mut m = Measure { document, memo: HashMap::new(), visiting: Vec::new() };
+    let mut total = Shape::default();
+    for (_, operation) in document.operations.iter() {
+        total = total.add(m.set(&operation.node.selection_set.node));
+    }
+    for name in document.fragments.keys() {
+        total = total.add(m.fragment(name.as_str()));
+    }
+    total
+}
+
+/// The type of the operation a request would run, when the document names it unambiguously.
+pub fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+    match (&document.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
+        _ => None,
+    }
+}
+
+/// The lowercase hexadecimal SHA-256 of a document (the key of automatic persisted queries).
+pub fn sha256_hex(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    let mut out = String::with_capacity(64);
+    for byte in digest {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
+/// Runs CPU-bound work so that the async workers keep serving: on the multi-threaded runtime the worker hands its
+/// other tasks to another thread for the duration; elsewhere (a current-thread runtime) it runs in place.
+pub fn offload<R>(work: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
+
+/// Gives every error of a response a code: request errors (nothing ran) `GRAPHQL_VALIDATION_FAILED`, errors the
+/// library raised while coercing arguments and variables `BAD_USER_INPUT`, anything else uncoded
+/// `INTERNAL_SERVER_ERROR`. Errors of the API's own resolvers always carry their code already.
+pub fn label_errors(response: &mut Response) {
+    let request_error = is_request_error(response);
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_some() {
+            continue;
+        }
+        let code = if request_error {
+            "GRAPHQL_VALIDATION_FAILED"
+        } else if error.message.starts_with("Failed to parse")
+            || error.message.starts_with("Invalid value")
+            || error.message.contains("Variable")
+            || error.message.contains("variable")
+        {
+            "BAD_USER_INPUT"
+        } else {
+            "INTERNAL_SERVER_ERROR"
+        };
+        extensions.set("code", code);
+    }
+}
+
+/// A request error (parse, validation, limits): nothing executed, so there is no data and no error has a path.
+pub fn is_request_error(response: &Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// Stores the registration of an admitted request once its response shows that it validated.
+pub fn settle(store: &PersistedQueries, register: Option<(String, Arc<str>)>, response: &Response) {
+    if let Some((hash, query)) = register
+        && !is_request_error(response)
+    {
+        store.insert(hash, query);
+    }
+}
+
+/// The async-graphql extension that moves parsing and validation of large documents off the async workers.
+pub struct Offload;
+
+impl ExtensionFactory for Offload {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(OffloadExtension)
+    }
+}
+
+struct OffloadExtension;
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for OffloadExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        if ctx.data_opt::<HeavyDocument>().is_some() {
+            let handle = tokio::runtime::Handle::current();
+            offload(|| handle.block_on(next.run(ctx, query, variables)))
+        } else {
+            next.run(ctx, query, variables).await
+        }
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        if ctx.data_opt::<HeavyDocument>().is_some() {
+            let handle = tokio::runtime::Handle::current();
+            offload(|| handle.block_on(next.run(ctx)))
+        } else {
+            next.run(ctx).await
+        }
+    }
+}
+
+/// Automatic persisted queries: documents by SHA-256, bounded by entries and by bytes, least recently used first
+/// out. Only documents that passed every limit and validated are stored.
+pub struct PersistedQueries {
+    inner: Mutex<Lru>,
+    max_entries: usize,
+    max_bytes: usize,
+}
+
+#[derive(Default)]
+struct Lru {
+    entries: HashMap<String, (Arc<str>, u64)>,
+    order: BTreeMap<u64, String>,
+    bytes: usize,
+    tick: u64,
+}
+
+impl std::fmt::Debug for PersistedQueries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (entries, bytes) = self.usage();
+        f.debug_struct("PersistedQueries").field("entries", &entries).field("bytes", &bytes).finish()
+    }
+}
+
+impl PersistedQueries {
+    /// A store holding at most `max_entries` documents and `max_bytes` bytes of them.
+    pub fn new(max_entries: usize, max_bytes: usize) -> Self {
+        PersistedQueries { inner: Mutex::new(Lru::default()), max_entries, max_bytes }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Lru> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The stored document of `hash`, marked as recently used.
+    pub fn get(&self, hash: &str) -> Option<Arc<str>> {
+        let mut lru = self.lock();
+        lru.tick += 1;
+        let tick = lru.tick;
+        let (query, old) = {
+            let (query, used) = lru.entries.get_mut(hash)?;
+            let old = std::mem::replace(used, tick);
+            (query.clone(), old)
+        };
+        lru.order.remove(&old);
+        lru.order.insert(tick, hash.to_owned());
+        Some(query)
+    }
+
+    /// Stores a document, evicting the least recently used ones until both bounds hold. A document larger than the
+    /// whole store is not kept.
+    pub fn insert(&self, hash: String, query: Arc<str>) {
+        if self.max_entries == 0 || query.len() > self.max_bytes {
+            return;
+        }
+        let mut lru = self.lock();
+        if let Some((old, used)) = lru.entries.remove(&hash) {
+            lru.order.remove(&used);
+            lru.bytes -= old.len();
+        }
+        while lru.entries.len() >= self.max_entries || lru.bytes + query.len() > self.max_bytes {
+            let Some((_, oldest)) = lru.order.pop_first() else { break };
+            if let Some((old, _)) = lru.entries.remove(&oldest) {
+                lru.bytes -= old.len();
+            }
+        }
+        lru.tick += 1;
+        let tick = lru.tick;
+        lru.bytes += query.len();
+        lru.order.insert(tick, hash.clone());
+        lru.entries.insert(hash, (query, tick));
+    }
+
+    /// `(entries, bytes)` stored now.
+    pub fn usage(&self) -> (usize, usize) {
+        let lru = self.lock();
+        (lru.entries.len(), lru.bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits { max_query_bytes: 100_000, max_nesting: 48, max_selections: 10_000, max_aliases: 30 }
+    }
+
+    fn doubling(levels: usize) -> String {
+        let mut doc = format!("query{{...F{levels}}} fragment F0 on Query{{viewer{{authenticated}}}}");
+        for i in 1..=levels {
+            doc.push_str(&format!(" fragment F{i} on Query{{...F{} ...F{}}}", i - 1, i - 1));
+        }
+        doc
+    }
+
+    #[test]
+    fn expansion_is_measured_without_expanding() {
+        let document = async_graphql::parser::parse_query(doubling(60)).unwrap();
+        let started = std::time::Instant::now();
+        let shape = measure(&document);
+        assert!(started.elapsed() < std::time::Duration::from_millis(50));
+        assert!(shape.selections > 1 << 60, "{shape:?}");
+    }
+
+    #[test]
+    fn unused_fragments_and_cycles_are_measured_too() {
+        let document = async_graphql::parser::parse_query(
+            "{ a } fragment A on Query { ...B ...B } fragment B on Query { x y } fragment C on Query { ...C }",
+        )
+        .unwrap();
+        // operation 1, B 2, A 2 + 2*2, C 1 (its cycle counts nothing).
+        assert_eq!(measure(&document).selections, 1 + 2 + 6 + 1);
+    }
+
+    #[test]
+    fn aliases_in_spread_fragments_count_each_time() {
+        let store = PersistedQueries::new(8, 1 << 20);
+        let doc = format!(
+            "{{ ...A ...A ...A }} fragment A on Query {{ {} }}",
+            (0..12).map(|i| format!("a{i}: viewer {{ authenticated }}")).collect::<Vec<_>>().join(" ")
+        );
+        let refused = admit(&limits(), &store, Request::new(doc), Transport::Post).err().unwrap();
+        assert!(refused.error.message().contains("aliases"), "{:?}", refused.error);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        let store = PersistedQueries::new(8, 1 << 20);
+        for (open, close) in [("{a", "}"), ("[", "]"), ("(a:", ")")] {
+            let doc = format!("{{ f{} }}", open.repeat(20_000) + &close.repeat(20_000));
+            let refused = admit(&limits(), &store, Request::new(doc), Transport::Post).err().unwrap();
+            assert_eq!(refused.error.code(), "GRAPHQL_VALIDATION_FAILED");
+        }
+        // Brackets inside strings and comments do not count.
+        let quoted = format!("{{ a(b: \"{}\") # {}\n }}", "{".repeat(1000), "[".repeat(1000));
+        assert!(check_nesting(&limits(), &quoted).is_ok());
+        let block = format!("{{ a(b: \"\"\"{}\"\"\") }}", "(".repeat(1000));
+        assert!(check_nesting(&limits(), &block).is_ok());
+    }
+
+    #[test]
+    fn get_never_runs_a_mutation() {
+        let store = PersistedQueries::new(8, 1 << 20);
+        for doc in ["mutation { x }", "subscription { x }", "query A { a } mutation B { b }"] {
+            let request = Request::new(doc).operation_name("B");
+            let refused = admit(&limits(), &store, request, Transport::Get).err().unwrap();
+            assert_eq!(refused.status, StatusCode::METHOD_NOT_ALLOWED, "{doc}");
+        }
+        assert!(admit(&limits(), &store, Request::new("{ a }"), Transport::Get).is_ok());
+    }
+
+    #[test]
+    fn the_store_is_bounded_by_entries_and_bytes() {
+        let store = PersistedQueries::new(3, 100);
+        for i in 0..5 {
+            store.insert(format!("h{i}"), Arc::from("x".repeat(10)));
+        }
+        assert_eq!(store.usage(), (3, 30));
+        assert!(store.get("h0").is_none() && store.get("h4").is_some());
+        // h2 is now the least recently used after h3 and h4 are read.
+        store.get("h3");
+        store.get("h4");
+        store.insert("big".into(), Arc::from("y".repeat(80)));
+        assert!(store.get("h2").is_none() && store.get("big").is_some());
+        assert!(store.usage().1 <= 100);
+        store.insert("huge".into(), Arc::from("z".repeat(101)));
+        assert!(store.get("huge").is_none());
+    }
+}
