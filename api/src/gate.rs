@@ -163,6 +163,7 @@ fn admit_inline(
     check_nesting(limits, &request.query)?;
     let document = async_graphql::parser::parse_query(&request.query)
         .map_err(|e| Refusal::document("GRAPHQL_PARSE_FAILED", e.to_string()))?;
+    check_text(&request.variables, &document)?;
     let shape = measure(&document);
     if shape.selections > limits.max_selections {
         return Err(Refusal::limit(format!(
@@ -233,6 +234,84 @@ fn check_nesting(limits: &Limits, query: &str) -> Result<(), Refusal> {
     }
     if deepest > limits.max_nesting {
         return Err(Refusal::limit(format!("brackets may nest at most {} deep", limits.max_nesting)));
+    }
+    Ok(())
+}
+
+/// Whether a character may appear in text input: anything but control characters, except newline, carriage return
+/// and tab.
+pub fn allowed_char(c: char) -> bool {
+    !c.is_control() || matches!(c, '\n' | '\r' | '\t')
+}
+
+/// Refuses control characters (other than newline, carriage return and tab) in every string a request carries, in
+/// its variables and in the literal arguments of its document, so that no text input of any field or transport can
+/// store one. PostgreSQL cannot store NUL in text at all; SQLite could, and both must behave alike.
+fn check_text(variables: &Variables, document: &ExecutableDocument) -> Result<(), Refusal> {
+    use async_graphql::Value;
+    use async_graphql::parser::Positioned;
+    use async_graphql::parser::types::Directive;
+
+    fn refused(place: &str) -> Refusal {
+        Refusal::document(
+            "BAD_USER_INPUT",
+            format!(
+                "{place} contains a control character; text may hold newlines and tabs but no other control characters"
+            ),
+        )
+    }
+    fn constant(value: &Value) -> bool {
+        match value {
+            Value::String(text) => text.chars().all(allowed_char),
+            Value::List(items) => items.iter().all(constant),
+            Value::Object(fields) => fields.iter().all(|(k, v)| k.chars().all(allowed_char) && constant(v)),
+            _ => true,
+        }
+    }
+    fn literal(value: &async_graphql_value::Value) -> bool {
+        use async_graphql_value::Value as V;
+        match value {
+            V::String(text) => text.chars().all(allowed_char),
+            V::List(items) => items.iter().all(literal),
+            V::Object(fields) => fields.iter().all(|(k, v)| k.chars().all(allowed_char) && literal(v)),
+            _ => true,
+        }
+    }
+    fn directives(list: &[Positioned<Directive>]) -> bool {
+        list.iter().all(|d| d.node.arguments.iter().all(|(_, v)| literal(&v.node)))
+    }
+    fn set(selection_set: &SelectionSet) -> bool {
+        selection_set.items.iter().all(|item| match &item.node {
+            Selection::Field(field) => {
+                field.node.arguments.iter().all(|(_, v)| literal(&v.node))
+                    && directives(&field.node.directives)
+                    && set(&field.node.selection_set.node)
+            }
+            Selection::InlineFragment(fragment) => {
+                directives(&fragment.node.directives) && set(&fragment.node.selection_set.node)
+            }
+            Selection::FragmentSpread(spread) => directives(&spread.node.directives),
+        })
+    }
+    for (name, value) in variables.iter() {
+        if !constant(value) {
+            return Err(refused(&format!("variable ${name}")));
+        }
+    }
+    for (_, operation) in document.operations.iter() {
+        let defaults = operation
+            .node
+            .variable_definitions
+            .iter()
+            .all(|v| v.node.default_value.as_ref().is_none_or(|d| constant(&d.node)));
+        if !defaults || !directives(&operation.node.directives) || !set(&operation.node.selection_set.node) {
+            return Err(refused("an argument of the document"));
+        }
+    }
+    for fragment in document.fragments.values() {
+        if !directives(&fragment.node.directives) || !set(&fragment.node.selection_set.node) {
+            return Err(refused("an argument of the document"));
+        }
     }
     Ok(())
 }
@@ -333,20 +412,23 @@ pub fn sha256_hex(text: &str) -> String {
     out
 }
 
+/// Whether the current runtime can hand a worker's tasks to another thread (the server's runtime can; a
+/// current-thread runtime, as in some embeddings and tests, cannot, and then the work runs in place).
+fn multi_threaded() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|handle| handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+}
+
 /// Runs CPU-bound work so that the async workers keep serving: on the multi-threaded runtime the worker hands its
 /// other tasks to another thread for the duration; elsewhere (a current-thread runtime) it runs in place.
 pub fn offload<R>(work: impl FnOnce() -> R) -> R {
-    match tokio::runtime::Handle::try_current() {
-        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(work)
-        }
-        _ => work(),
-    }
+    if multi_threaded() { tokio::task::block_in_place(work) } else { work() }
 }
 
-/// Gives every error of a response a code: request errors (nothing ran) `GRAPHQL_VALIDATION_FAILED`, errors the
-/// library raised while coercing arguments and variables `BAD_USER_INPUT`, anything else uncoded
-/// `INTERNAL_SERVER_ERROR`. Errors of the API's own resolvers always carry their code already.
+/// Gives every error of a response a code. Errors the library raised while coercing arguments and variables
+/// (a value of the wrong type, out of range, over a bound) are `BAD_USER_INPUT`; other request errors (nothing ran:
+/// validation, limits) `GRAPHQL_VALIDATION_FAILED`; anything else uncoded `INTERNAL_SERVER_ERROR`. Errors of the
+/// API's own resolvers always carry their code already.
 pub fn label_errors(response: &mut Response) {
     let request_error = is_request_error(response);
     for error in &mut response.errors {
@@ -354,19 +436,22 @@ pub fn label_errors(response: &mut Response) {
         if extensions.get("code").is_some() {
             continue;
         }
-        let code = if request_error {
-            "GRAPHQL_VALIDATION_FAILED"
-        } else if error.message.starts_with("Failed to parse")
-            || error.message.starts_with("Invalid value")
-            || error.message.contains("Variable")
-            || error.message.contains("variable")
-        {
+        let code = if is_input_error(&error.message) {
             "BAD_USER_INPUT"
+        } else if request_error {
+            "GRAPHQL_VALIDATION_FAILED"
         } else {
             "INTERNAL_SERVER_ERROR"
         };
         extensions.set("code", code);
     }
+}
+
+/// Whether a library error is about the value of an input (as opposed to the shape of the document).
+fn is_input_error(message: &str) -> bool {
+    message.starts_with("Invalid value")
+        || message.starts_with("Failed to parse")
+        || message.starts_with("Expected input type")
 }
 
 /// A request error (parse, validation, limits): nothing executed, so there is no data and no error has a path.
@@ -405,7 +490,7 @@ impl Extension for OffloadExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        if ctx.data_opt::<HeavyDocument>().is_some() {
+        if ctx.data_opt::<HeavyDocument>().is_some() && multi_threaded() {
             let handle = tokio::runtime::Handle::current();
             offload(|| handle.block_on(next.run(ctx, query, variables)))
         } else {
@@ -418,7 +503,7 @@ impl Extension for OffloadExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        if ctx.data_opt::<HeavyDocument>().is_some() {
+        if ctx.data_opt::<HeavyDocument>().is_some() && multi_threaded() {
             let handle = tokio::runtime::Handle::current();
             offload(|| handle.block_on(next.run(ctx)))
         } else {
@@ -565,6 +650,31 @@ mod tests {
         assert!(check_nesting(&limits(), &quoted).is_ok());
         let block = format!("{{ a(b: \"\"\"{}\"\"\") }}", "(".repeat(1000));
         assert!(check_nesting(&limits(), &block).is_ok());
+    }
+
+    #[test]
+    fn control_characters_are_refused_wherever_text_arrives() {
+        let store = PersistedQueries::new(8, 1 << 20);
+        for bad in ["\u{0}", "\u{7}", "\u{1b}[31m", "\u{7f}", "\u{85}"] {
+            let variables = Variables::from_json(serde_json::json!({ "input": { "notes": [format!("a{bad}b")] } }));
+            let request = Request::new("query ($input: X) { a(input: $input) }").variables(variables);
+            let refused = admit(&limits(), &store, request, Transport::Post).err().unwrap();
+            assert_eq!(refused.error.code(), "BAD_USER_INPUT", "{bad:?}");
+            let escaped: String = bad.chars().map(|c| format!("\\u{:04x}", c as u32)).collect();
+            for doc in [
+                format!("{{ a(b: \"x{escaped}\") }}"),
+                format!("{{ a(b: {{ c: [\"{escaped}\"] }}) }}"),
+                format!("{{ ...F }} fragment F on Query {{ a(b: \"{escaped}\") }}"),
+                format!("query ($v: String = \"{escaped}\") {{ a(b: $v) }}"),
+                format!("{{ a @include(if: true) {{ b(c: \"{escaped}\") }} }}"),
+            ] {
+                let refused = admit(&limits(), &store, Request::new(doc.clone()), Transport::Post).err();
+                assert_eq!(refused.map(|r| r.error.code()), Some("BAD_USER_INPUT"), "{doc}");
+            }
+        }
+        let variables = Variables::from_json(serde_json::json!({ "text": "line one\nline two\ttabbed\r\n" }));
+        let request = Request::new("query ($text: String) { a(b: $text) }").variables(variables);
+        assert!(admit(&limits(), &store, request, Transport::Post).is_ok());
     }
 
     #[test]

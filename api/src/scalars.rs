@@ -116,16 +116,27 @@ impl ScalarType for Sequence {
 }
 
 /// An exact decimal amount (money, hours), carried as a string such as `"1234.50"` so that no client parses it
-/// as a binary float. Integers are accepted as input too.
+/// as a binary float. Integers are accepted as input too. As input, its magnitude is below one trillion
+/// (`1000000000000`) and it has at most four decimals; money inputs further allow at most two decimals (cents).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Description)]
 pub struct Decimal(pub rust_decimal::Decimal);
 
+/// The largest magnitude a `Decimal` input may have (exclusive): one trillion.
+pub const DECIMAL_INPUT_BOUND: i64 = 1_000_000_000_000;
+
+/// The most decimals a `Decimal` input may have.
+pub const DECIMAL_INPUT_SCALE: u32 = 4;
+
 fn parse_decimal(value: &Value) -> Option<rust_decimal::Decimal> {
     match value {
-        Value::String(text) => text.trim().parse::<rust_decimal::Decimal>().ok(),
+        Value::String(text) if text.len() <= 64 => text.trim().parse::<rust_decimal::Decimal>().ok(),
         Value::Number(n) => n.as_i64().map(rust_decimal::Decimal::from),
         _ => None,
     }
+}
+
+fn within_bounds(value: rust_decimal::Decimal) -> bool {
+    value.abs() < rust_decimal::Decimal::from(DECIMAL_INPUT_BOUND) && value.normalize().scale() <= DECIMAL_INPUT_SCALE
 }
 
 #[Scalar(name = "Decimal", use_type_description)]
@@ -135,9 +146,14 @@ impl ScalarType for Decimal {
     }
 
     fn parse(value: Value) -> InputValueResult<Self> {
-        parse_decimal(&value)
-            .map(Decimal)
-            .ok_or_else(|| InputValueError::custom("expected an exact decimal as a string, such as \"1234.50\""))
+        let parsed = parse_decimal(&value)
+            .ok_or_else(|| InputValueError::custom("expected an exact decimal as a string, such as \"1234.50\""))?;
+        if !within_bounds(parsed) {
+            return Err(InputValueError::custom(format!(
+                "a decimal must be below {DECIMAL_INPUT_BOUND} in magnitude with at most {DECIMAL_INPUT_SCALE} decimals"
+            )));
+        }
+        Ok(Decimal(parsed))
     }
 
     fn to_value(&self) -> Value {

@@ -82,10 +82,12 @@ pub struct SubmitClaimPackageInput {
     pub claim_id: ID,
     /// The cover summary.
     pub cover_summary: String,
-    /// The itemized invoice.
+    /// The itemized invoice. At most 500.
+    #[graphql(validator(max_items = 500))]
     pub lines: Vec<InvoiceLineInput>,
-    /// References of the supporting documents (time sheets, receipts, ICS 214s).
+    /// References of the supporting documents (time sheets, receipts, ICS 214s). At most 100.
     #[graphql(default)]
+    #[graphql(validator(max_items = 100))]
     pub supporting_documents: Vec<String>,
 }
 
@@ -103,8 +105,9 @@ pub struct LineApprovalInput {
 pub struct ApproveClaimInput {
     /// The claim.
     pub claim_id: ID,
-    /// Lines approved for less than their amount; every other line is approved in full.
+    /// Lines approved for less than their amount; every other line is approved in full. At most 500.
     #[graphql(default)]
+    #[graphql(validator(max_items = 500))]
     pub partial: Vec<LineApprovalInput>,
     /// The version the approval was based on.
     pub expected_version: Option<i32>,
@@ -128,8 +131,9 @@ pub struct RecordPaymentInput {
 pub struct WaiveReimbursementInput {
     /// The claim.
     pub claim_id: ID,
-    /// The invoice lines waived; empty waives the whole claim.
+    /// The invoice lines waived; empty waives the whole claim. At most 500.
     #[graphql(default)]
+    #[graphql(validator(max_items = 500))]
     pub line_ids: Vec<ID>,
     /// The written waiver.
     pub statement: String,
@@ -155,10 +159,10 @@ pub fn totals(claim: &claim::Model, lines: &[invoice_line::Model], payments: &[p
     let mut t = Totals::default();
     for line in lines {
         let amount = money::stored(&line.amount)?;
-        if line.waived { t.waived += amount } else { t.claimed += amount }
+        money::add(if line.waived { &mut t.waived } else { &mut t.claimed }, amount)?;
     }
     for p in payments {
-        t.paid += money::stored(&p.amount)?;
+        money::add(&mut t.paid, money::stored(&p.amount)?)?;
     }
     t.approved = money::stored_opt(claim.approved_amount.as_deref())?;
     let due = t.approved.unwrap_or(t.claimed);
@@ -176,13 +180,13 @@ pub fn estimate_against_actual(
         for (key, value) in map {
             let Ok(category) = serde_json::from_value::<CostCategory>(json!(key)) else { continue };
             let amount = value.as_str().map(money::stored).transpose()?.unwrap_or_default();
-            out.entry(category).or_default().0 += amount;
+            money::add(&mut out.entry(category).or_default().0, amount)?;
         }
     }
     for line in lines.iter().filter(|l| !l.waived) {
         let category: CostCategory = serde_json::from_value(json!(line.category))
             .map_err(|_| AppError::Internal(format!("unknown cost category {}", line.category)))?;
-        out.entry(category).or_default().1 += money::stored(&line.amount)?;
+        money::add(&mut out.entry(category).or_default().1, money::stored(&line.amount)?)?;
     }
     Ok(out)
 }
@@ -221,13 +225,13 @@ pub fn line_amount(i: usize, line: &InvoiceLineInput) -> AppResult<LineAmount> {
         .transpose()?
         .unwrap_or_default();
     let gross = match (hours, rate, actual) {
-        (Some(h), Some(r), None) => h * r,
+        (Some(h), Some(r), None) => money::product(&field("rate"), h, r)?,
         (None, None, Some(cost)) => cost,
         _ => {
             return Err(AppError::bad_input(&field("actualCost"), "give hours and rate, or an actual cost (not both)"));
         }
     };
-    if furnished + insurance > gross {
+    if money::sum([furnished, insurance])? > gross {
         return Err(AppError::bad_input(&field("furnishedDeduction"), "deductions exceed the line's amount"));
     }
     Ok(LineAmount { amount: (gross - furnished - insurance).round_dp(2), hours, rate, actual, furnished, insurance })
@@ -504,7 +508,7 @@ pub async fn submit_package(
     invoice_line::Entity::delete_many().filter(invoice_line::Column::ClaimId.eq(id)).exec(&txn).await?;
     let mut total = Decimal::ZERO;
     for (i, category, description, LineAmount { amount, hours, rate, actual, furnished, insurance }) in rows {
-        total += amount;
+        money::add(&mut total, amount)?;
         invoice_line::ActiveModel {
             id: Set(Uuid::now_v7()),
             claim_id: Set(id),
@@ -621,7 +625,7 @@ pub async fn approve(
             None => full,
         };
         let approved = if line.waived { Decimal::ZERO } else { approved };
-        approved_total += approved;
+        money::add(&mut approved_total, approved)?;
         let mut active = line.clone().into_active_model();
         active.approved_amount = Set(Some(money::text(approved)));
         active.update(&txn).await?;

@@ -45,9 +45,11 @@ pub struct PrepareDeploymentInput {
     pub readiness_checked: Option<bool>,
     /// Whether the communications check is done (frequencies, interoperability).
     pub communications_checked: Option<bool>,
-    /// The roster, replacing the previous one.
+    /// The roster, replacing the previous one. At most 500.
+    #[graphql(validator(max_items = 500))]
     pub personnel: Option<Vec<Person>>,
-    /// The equipment list, replacing the previous one.
+    /// The equipment list, replacing the previous one. At most 500.
+    #[graphql(validator(max_items = 500))]
     pub equipment: Option<Vec<Equipment>>,
     /// The version the change was based on.
     pub expected_version: Option<i32>,
@@ -110,7 +112,8 @@ pub struct TimeRecordInput {
 pub struct RecordTimeInput {
     /// The deployment.
     pub deployment_id: ID,
-    /// The records.
+    /// The records. At most 1000.
+    #[graphql(validator(max_items = 1000))]
     pub entries: Vec<TimeRecordInput>,
 }
 

@@ -72,11 +72,13 @@ pub struct CreateJurisdictionInput {
     pub latitude: Option<f64>,
     /// Longitude of the jurisdiction's seat, in decimal degrees.
     pub longitude: Option<f64>,
-    /// Points of contact.
+    /// Points of contact. At most 20.
     #[graphql(default)]
+    #[graphql(validator(max_items = 20))]
     pub contacts: Vec<ContactInput>,
-    /// Authorized representatives.
+    /// Authorized representatives. At most 50.
     #[graphql(default)]
+    #[graphql(validator(max_items = 50))]
     pub representatives: Vec<RepresentativeInput>,
 }
 

@@ -6,7 +6,6 @@
 use async_graphql::{ID, InputObject};
 use chrono::{DateTime, Utc};
 use entities::{claim, committee_vote, dispute};
-use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, TransactionSession,
@@ -43,7 +42,8 @@ pub struct FileDisputeInput {
     pub claim_id: ID,
     /// The reasons, in general.
     pub reasons: String,
-    /// The itemized points of dispute.
+    /// The itemized points of dispute. At most 500.
+    #[graphql(validator(max_items = 500))]
     pub items: Vec<DisputedItemInput>,
 }
 
@@ -74,7 +74,8 @@ pub struct ScheduleHearingInput {
     pub dispute_id: ID,
     /// When the hearing is held.
     pub hearing_at: DateTimeScalar,
-    /// The committee members (token subjects) forming the quorum; as many as the policy's `committeeQuorum`.
+    /// The committee members (token subjects) forming the quorum; as many as the policy's `committeeQuorum`. At most 50.
+    #[graphql(validator(max_items = 50))]
     pub quorum: Vec<String>,
 }
 
@@ -542,8 +543,9 @@ pub async fn decide(
         });
     };
     let (lines, _, _) = claims::file_of(&txn, claim.id).await?;
-    let claimed: Decimal =
-        lines.iter().filter(|l| !l.waived).map(|l| money::stored(&l.amount)).sum::<AppResult<Decimal>>()?;
+    let claimed = money::sum(
+        lines.iter().filter(|l| !l.waived).map(|l| money::stored(&l.amount)).collect::<AppResult<Vec<_>>>()?,
+    )?;
     if awarded > claimed {
         return Err(AppError::bad_input("awardedAmount", format!("more than the {} claimed", money::text(claimed))));
     }

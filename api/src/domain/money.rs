@@ -14,6 +14,9 @@ pub fn stored_opt(text: Option<&str>) -> AppResult<Option<Decimal>> {
     text.map(stored).transpose()
 }
 
+/// The bound (exclusive) of every amount and quantity: one trillion.
+pub const AMOUNT_BOUND: i64 = 1_000_000_000_000;
+
 /// Checks an input amount: not negative, at most two decimals (cents), below a trillion.
 pub fn amount(field: &str, value: Decimal) -> AppResult<Decimal> {
     if value < Decimal::ZERO {
@@ -22,8 +25,8 @@ pub fn amount(field: &str, value: Decimal) -> AppResult<Decimal> {
     if value.scale() > 2 && value.normalize().scale() > 2 {
         return Err(AppError::bad_input(field, format!("{field} has at most two decimals")));
     }
-    if value >= Decimal::from(1_000_000_000_000i64) {
-        return Err(AppError::bad_input(field, format!("{field} is too large")));
+    if value >= Decimal::from(AMOUNT_BOUND) {
+        return Err(AppError::bad_input(field, format!("{field} must be below {AMOUNT_BOUND}")));
     }
     Ok(value.round_dp(2))
 }
@@ -35,6 +38,34 @@ pub fn quantity(field: &str, value: Decimal) -> AppResult<Decimal> {
     }
     if value.normalize().scale() > 4 {
         return Err(AppError::bad_input(field, format!("{field} has at most four decimals")));
+    }
+    if value >= Decimal::from(AMOUNT_BOUND) {
+        return Err(AppError::bad_input(field, format!("{field} must be below {AMOUNT_BOUND}")));
+    }
+    Ok(value)
+}
+
+/// Adds amounts, refusing (rather than panicking on) a total that does not fit: stored amounts are bounded, so a
+/// failure here means a stored value was not, and it is reported as an internal error.
+pub fn sum(values: impl IntoIterator<Item = Decimal>) -> AppResult<Decimal> {
+    values.into_iter().try_fold(Decimal::ZERO, |total, value| {
+        total.checked_add(value).ok_or_else(|| AppError::Internal("an amount total overflowed".into()))
+    })
+}
+
+/// Adds two amounts, as [`sum`] does.
+pub fn add(total: &mut Decimal, value: Decimal) -> AppResult<()> {
+    *total = sum([*total, value])?;
+    Ok(())
+}
+
+/// Multiplies a quantity by a rate for `field`, refusing a product beyond the bound of an amount.
+pub fn product(field: &str, quantity: Decimal, rate: Decimal) -> AppResult<Decimal> {
+    let value = quantity
+        .checked_mul(rate)
+        .ok_or_else(|| AppError::bad_input(field, format!("{field}: hours times rate is too large")))?;
+    if value >= Decimal::from(AMOUNT_BOUND) {
+        return Err(AppError::bad_input(field, format!("{field}: hours times rate must stay below {AMOUNT_BOUND}")));
     }
     Ok(value)
 }

@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use entities::{
     agreement, deployment, deployment_hold, inventory_item, offer, offer_line, request_line_item, resource_request,
 };
-use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -100,13 +99,16 @@ pub struct OfferLineInput {
 pub struct MakeOfferInput {
     /// The request answered.
     pub request_id: ID,
-    /// What the offer covers, line by line.
+    /// What the offer covers, line by line. At most 100.
+    #[graphql(validator(max_items = 100))]
     pub lines: Vec<OfferLineInput>,
-    /// The people offered, by name and position.
+    /// The people offered, by name and position. At most 500.
     #[graphql(default)]
+    #[graphql(validator(max_items = 500))]
     pub personnel: Vec<Person>,
-    /// The equipment offered.
+    /// The equipment offered. At most 500.
     #[graphql(default)]
+    #[graphql(validator(max_items = 500))]
     pub equipment: Vec<Equipment>,
     /// Where the resources will report.
     pub arrival_place: Option<String>,
@@ -114,8 +116,9 @@ pub struct MakeOfferInput {
     pub estimated_arrival_at: Option<DateTimeScalar>,
     /// Estimated time of departure from the incident.
     pub estimated_departure_at: Option<DateTimeScalar>,
-    /// Estimated cost by category.
+    /// Estimated cost by category. At most 16.
     #[graphql(default)]
+    #[graphql(validator(max_items = 16))]
     pub cost_estimate: Vec<CostLineInput>,
     /// Whether the resources are donated (no reimbursement will be sought) rather than loaned.
     #[graphql(default)]
@@ -191,18 +194,13 @@ fn check_equipment(i: usize, item: &Equipment) -> AppResult<Equipment> {
 pub fn estimate_json(lines: &[CostLineInput]) -> AppResult<serde_json::Value> {
     let mut map = serde_json::Map::new();
     for (i, line) in lines.iter().enumerate() {
-        if line.amount.0 < Decimal::ZERO {
-            return Err(AppError::bad_input(&format!("costEstimate.{i}.amount"), "amounts cannot be negative"));
-        }
-        if line.amount.0.scale() > 2 {
-            return Err(AppError::bad_input(&format!("costEstimate.{i}.amount"), "amounts have at most two decimals"));
-        }
+        let amount = crate::domain::money::amount(&format!("costEstimate.{i}.amount"), line.amount.0)?;
         let key =
             serde_json::to_value(line.category).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
         if map.contains_key(&key) {
             return Err(AppError::bad_input(&format!("costEstimate.{i}.category"), "each category appears once"));
         }
-        map.insert(key, json!(line.amount.0.to_string()));
+        map.insert(key, json!(amount.to_string()));
     }
     Ok(serde_json::Value::Object(map))
 }

@@ -61,11 +61,13 @@ pub struct CreateResourceRequestInput {
     pub priority: Priority,
     /// The mission, in words.
     pub description: Option<String>,
-    /// Emergency support functions concerned (`ESF-4 Firefighting`...).
+    /// Emergency support functions concerned (`ESF-4 Firefighting`...). At most 32.
     #[graphql(default)]
+    #[graphql(validator(max_items = 32))]
     pub support_functions: Vec<String>,
-    /// Public infrastructure systems concerned.
+    /// Public infrastructure systems concerned. At most 32.
     #[graphql(default)]
+    #[graphql(validator(max_items = 32))]
     pub public_infrastructure: Vec<String>,
     /// Where the resources report.
     pub staging_location: Option<String>,
@@ -87,10 +89,12 @@ pub struct CreateResourceRequestInput {
     /// Who houses deployed personnel.
     #[graphql(default_with = "ProvidedBy::RequestingParty")]
     pub housing_provided_by: ProvidedBy,
-    /// What is needed.
+    /// What is needed. At most 100.
+    #[graphql(validator(max_items = 100))]
     pub line_items: Vec<LineItemInput>,
-    /// Members the request is addressed to.
+    /// Members the request is addressed to. At most 200.
     #[graphql(default)]
+    #[graphql(validator(max_items = 200))]
     pub recipient_ids: Vec<ID>,
     /// Whether every active member may answer.
     #[graphql(default)]
@@ -133,8 +137,9 @@ pub struct AssignMissionNumberInput {
     pub request_id: ID,
     /// The mission number, unique in the compact.
     pub mission_number: String,
-    /// Members to address (added to those already addressed).
+    /// Members to address (added to those already addressed). At most 200.
     #[graphql(default)]
+    #[graphql(validator(max_items = 200))]
     pub recipient_ids: Vec<ID>,
     /// Whether every active member may answer.
     pub broadcast: Option<bool>,
@@ -147,8 +152,9 @@ pub struct AssignMissionNumberInput {
 pub struct DirectResourceRequestInput {
     /// The request.
     pub request_id: ID,
-    /// Members to address (added to those already addressed).
+    /// Members to address (added to those already addressed). At most 200.
     #[graphql(default)]
+    #[graphql(validator(max_items = 200))]
     pub recipient_ids: Vec<ID>,
     /// Whether every active member may answer.
     pub broadcast: Option<bool>,
@@ -238,8 +244,8 @@ pub fn ensure_coordinator(viewer: &Viewer, compact_id: Uuid) -> AppResult<()> {
 }
 
 fn strings(field: &str, values: &[String]) -> AppResult<Vec<String>> {
-    if values.len() > 30 {
-        return Err(AppError::bad_input(field, format!("{field} may list at most 30 entries")));
+    if values.len() > 32 {
+        return Err(AppError::bad_input(field, format!("{field} may list at most 32 entries")));
     }
     values.iter().map(|v| validate::text(field, v, 120)).collect()
 }
@@ -251,9 +257,13 @@ async fn recipients(
     ids: &[ID],
     now: DateTime<Utc>,
 ) -> AppResult<Vec<Uuid>> {
-    let mut out = Vec::new();
+    // Parsed and de-duplicated before any lookup, so a repeated id costs nothing.
+    let mut unique = std::collections::BTreeSet::new();
     for id in ids {
-        let id = validate::id("recipientIds", id)?;
+        unique.insert(validate::id("recipientIds", id)?);
+    }
+    let mut out = Vec::with_capacity(unique.len());
+    for id in unique {
         if id == requesting {
             return Err(AppError::bad_input("recipientIds", "a request is not addressed to its own requesting party"));
         }

@@ -454,7 +454,8 @@ connection!(ClaimConnection, ClaimEdge, Claim, "A page of reimbursement claims."
 /// Filters of the claim list.
 #[derive(Debug, Default, InputObject)]
 pub struct ClaimFilter {
-    /// Any of these statuses.
+    /// Any of these statuses. At most 32.
+    #[graphql(validator(max_items = 32))]
     pub statuses: Option<Vec<ClaimStatus>>,
     /// Under this compact.
     pub compact_id: Option<ID>,

@@ -188,18 +188,19 @@ impl Dashboard {
                 .find(|a| a.id == c.agreement_id)
                 .and_then(|a| offers.get(&a.offer_id))
                 .and_then(|e| e.as_object().cloned())
-                .map(|m| m.values().filter_map(|v| v.as_str().and_then(|s| s.parse::<Decimal>().ok())).sum())
+                .map(|m| money::sum(m.values().filter_map(|v| v.as_str().and_then(|s| s.parse::<Decimal>().ok()))))
+                .transpose()?
                 .unwrap_or_default();
             let open = !matches!(
                 ClaimStatus::from_db(&c.status)?,
                 ClaimStatus::Paid | ClaimStatus::Waived | ClaimStatus::Forfeited | ClaimStatus::Withdrawn
             );
             let entry = out.entry(c.compact_id).or_default();
-            entry[0] += estimate;
-            entry[1] += totals.claimed;
-            entry[2] += totals.paid;
+            money::add(&mut entry[0], estimate)?;
+            money::add(&mut entry[1], totals.claimed)?;
+            money::add(&mut entry[2], totals.paid)?;
             if open {
-                entry[3] += totals.outstanding;
+                money::add(&mut entry[3], totals.outstanding)?;
             }
         }
         Ok(out

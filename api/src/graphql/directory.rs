@@ -23,7 +23,8 @@ use crate::graphql::{RoleGuard, state, viewer};
 /// Filters of the jurisdiction list; all given filters must match.
 #[derive(Debug, Default, InputObject)]
 pub struct JurisdictionFilter {
-    /// Any of these kinds.
+    /// Any of these kinds. At most 32.
+    #[graphql(validator(max_items = 32))]
     pub kinds: Option<Vec<JurisdictionKind>>,
     /// Directly inside this jurisdiction.
     pub parent_id: Option<ID>,
@@ -40,7 +41,8 @@ pub struct JurisdictionFilter {
 /// Filters of the compact list.
 #[derive(Debug, Default, InputObject)]
 pub struct CompactFilter {
-    /// Any of these kinds.
+    /// Any of these kinds. At most 32.
+    #[graphql(validator(max_items = 32))]
     pub kinds: Option<Vec<CompactKind>>,
     /// Compacts this jurisdiction is a member of.
     pub member_id: Option<ID>,
@@ -49,7 +51,8 @@ pub struct CompactFilter {
 /// Filters of the resource-type catalog.
 #[derive(Debug, Default, InputObject)]
 pub struct ResourceTypeFilter {
-    /// Any of these kinds.
+    /// Any of these kinds. At most 32.
+    #[graphql(validator(max_items = 32))]
     pub kinds: Option<Vec<ResourceKind>>,
     /// In this category (exact).
     pub category: Option<String>,

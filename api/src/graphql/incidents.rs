@@ -18,7 +18,8 @@ use crate::scalars::DateTime;
 /// Filters of the incident list; all given filters must match.
 #[derive(Debug, Default, InputObject)]
 pub struct IncidentFilter {
-    /// Any of these statuses.
+    /// Any of these statuses. At most 32.
+    #[graphql(validator(max_items = 32))]
     pub statuses: Option<Vec<IncidentStatus>>,
     /// Declared by this jurisdiction.
     pub jurisdiction_id: Option<ID>,

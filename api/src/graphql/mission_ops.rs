@@ -36,7 +36,8 @@ use crate::scalars::DateTime;
 /// Filters of the request list; all given filters must match.
 #[derive(Debug, Default, InputObject)]
 pub struct ResourceRequestFilter {
-    /// Any of these statuses.
+    /// Any of these statuses. At most 32.
+    #[graphql(validator(max_items = 32))]
     pub statuses: Option<Vec<RequestStatus>>,
     /// Made under this compact.
     pub compact_id: Option<ID>,
@@ -64,9 +65,11 @@ pub struct PartyFilter {
 /// Filters of the deadline list.
 #[derive(Debug, Default, InputObject)]
 pub struct DeadlineFilter {
-    /// Any of these stored statuses (a pending deadline past due is stored `PENDING` until the scheduler marks it).
+    /// Any of these stored statuses (a pending deadline past due is stored `PENDING` until the scheduler marks it). At most 32.
+    #[graphql(validator(max_items = 32))]
     pub statuses: Option<Vec<DeadlineStatus>>,
-    /// Any of these kinds.
+    /// Any of these kinds. At most 32.
+    #[graphql(validator(max_items = 32))]
     pub kinds: Option<Vec<DeadlineKind>>,
     /// Owed by this jurisdiction.
     pub owed_by_jurisdiction_id: Option<ID>,
@@ -210,7 +213,9 @@ impl MissionQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
-        #[graphql(desc = "Any of these statuses.")] statuses: Option<Vec<AgreementStatus>>,
+        #[graphql(desc = "Any of these statuses. At most 32.", validator(max_items = 32))] statuses: Option<
+            Vec<AgreementStatus>,
+        >,
         #[graphql(desc = "What to include.")] filter: Option<PartyFilter>,
     ) -> Result<AgreementConnection> {
         let filter = filter.unwrap_or_default();
@@ -264,7 +269,9 @@ impl MissionQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
-        #[graphql(desc = "Any of these statuses.")] statuses: Option<Vec<DeploymentStatus>>,
+        #[graphql(desc = "Any of these statuses. At most 32.", validator(max_items = 32))] statuses: Option<
+            Vec<DeploymentStatus>,
+        >,
         #[graphql(desc = "What to include.")] filter: Option<PartyFilter>,
     ) -> Result<DeploymentConnection> {
         let filter = filter.unwrap_or_default();

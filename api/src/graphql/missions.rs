@@ -405,8 +405,9 @@ impl Offer {
         cost_lines(&self.0.cost_estimate)
     }
     /// The sum of the estimate.
-    async fn cost_estimate_total(&self) -> DecimalScalar {
-        DecimalScalar(crate::domain::money::cents(cost_lines(&self.0.cost_estimate).iter().map(|l| l.amount.0).sum()))
+    async fn cost_estimate_total(&self) -> Result<DecimalScalar> {
+        let total = crate::domain::money::sum(cost_lines(&self.0.cost_estimate).iter().map(|l| l.amount.0))?;
+        Ok(DecimalScalar(crate::domain::money::cents(total)))
     }
     /// Whether the resources are donated (no reimbursement sought) rather than loaned.
     async fn donated(&self) -> bool {

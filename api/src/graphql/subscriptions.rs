@@ -28,7 +28,8 @@ pub struct StatusChangeFilter {
     pub compact_id: Option<ID>,
     /// Only changes concerning this jurisdiction (as requesting or assisting party, or owner).
     pub jurisdiction_id: Option<ID>,
-    /// Only these record types.
+    /// Only these record types. At most 32.
+    #[graphql(validator(max_items = 32))]
     pub record_types: Option<Vec<RecordType>>,
 }
 
