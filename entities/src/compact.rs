@@ -34,6 +34,7 @@ pub struct Model {
     pub waiver_copy_to_coordinator: bool,
     pub missed_deadline_forfeits: bool,
     pub membership_termination_notice_days: Option<i32>,
+    pub inventory_shared_with_members: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_directory;
 mod m20261121_000002_missions;
 mod m20261121_000003_reimbursement;
+mod m20261203_000004_inventory_sharing;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_directory::Migration),
             Box::new(m20261121_000002_missions::Migration),
             Box::new(m20261121_000003_reimbursement::Migration),
+            Box::new(m20261203_000004_inventory_sharing::Migration),
         ]
     }
 }

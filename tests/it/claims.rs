@@ -10,13 +10,13 @@ use serde_json::{Value, json};
 use crate::missions::*;
 use crate::support::{Options, TestApp, codes, seed};
 
-const NOTICE: &str = r#"mutation ($input: FileNoticeOfIntentInput!) { fileNoticeOfIntent(input: $input) { claim { status noticeFiledAt deadlines { kind dueAt status } } } }"#;
-const ACK: &str =
+pub const NOTICE: &str = r#"mutation ($input: FileNoticeOfIntentInput!) { fileNoticeOfIntent(input: $input) { claim { status noticeFiledAt deadlines { kind dueAt status } } } }"#;
+pub const ACK: &str =
     r#"mutation ($input: ClaimStepInput!) { acknowledgeNoticeOfIntent(input: $input) { claim { status } } }"#;
-const PACKAGE: &str = r#"mutation ($input: SubmitClaimPackageInput!) { submitClaimPackage(input: $input) { claim { status invoiceLines { id category amount } totals { claimed } } } }"#;
-const APPROVE: &str = r#"mutation ($input: ApproveClaimInput!) { approveClaim(input: $input) { claim { status totals { approved outstanding } } } }"#;
+pub const PACKAGE: &str = r#"mutation ($input: SubmitClaimPackageInput!) { submitClaimPackage(input: $input) { claim { status invoiceLines { id category amount } totals { claimed } } } }"#;
+pub const APPROVE: &str = r#"mutation ($input: ApproveClaimInput!) { approveClaim(input: $input) { claim { status totals { approved outstanding } } } }"#;
 const PAY: &str = r#"mutation ($input: RecordPaymentInput!) { recordPayment(input: $input) { claim { status totals { paid outstanding } } } }"#;
-const DISPUTE: &str = r#"mutation ($input: FileDisputeInput!) { fileDispute(input: $input) { dispute { id status deadlines { kind dueAt } } } }"#;
+pub const DISPUTE: &str = r#"mutation ($input: FileDisputeInput!) { fileDispute(input: $input) { dispute { id status deadlines { kind dueAt } } } }"#;
 const ESCALATE: &str =
     r#"mutation ($input: EscalateDisputeInput!) { escalateDispute(input: $input) { dispute { status } } }"#;
 const SCHEDULE: &str = r#"mutation ($input: ScheduleHearingInput!) { scheduleHearing(input: $input) { dispute { status hearingAt quorum } } }"#;
@@ -36,7 +36,7 @@ pub fn start() -> DateTime<Utc> {
 }
 
 /// Runs a mission to the return of its resources and gives back the claim's id.
-async fn returned(app: &TestApp, requesting: &str, assisting: &str, compact: &str, donated: bool) -> Value {
+pub async fn returned(app: &TestApp, requesting: &str, assisting: &str, compact: &str, donated: bool) -> Value {
     let (req, ast) = (rep(app, requesting), rep(app, assisting));
     let request = if compact == "utah-smaa" {
         open_utah_request(app, &req, &[assisting]).await
@@ -80,7 +80,7 @@ async fn tick(app: &TestApp, clock: &ManualClock) -> api::scheduler::TickReport 
     api::scheduler::tick(&app.state.db, api::clock::Clock::now(clock), &leads).await.unwrap()
 }
 
-async fn app_at(at: DateTime<Utc>) -> (TestApp, ManualClock) {
+pub async fn app_at(at: DateTime<Utc>) -> (TestApp, ManualClock) {
     let clock = ManualClock::new(at);
     let app = TestApp::spawn_with(Options { clock: Some(clock.clone()), ..Options::default() }).await;
     api::seed::load(&app.state.db, at).await.unwrap();
@@ -89,7 +89,7 @@ async fn app_at(at: DateTime<Utc>) -> (TestApp, ManualClock) {
     (app, clock)
 }
 
-fn package(claim: &Value) -> Value {
+pub fn package(claim: &Value) -> Value {
     json!({ "input": { "claimId": claim["id"], "coverSummary": "Swiftwater rescue, Parleys Creek, 3 days",
         "supportingDocuments": ["Time sheets UCSO 11/21-11/23", "Fuel log B7"],
         "lines": [

@@ -14,3 +14,4 @@ mod protocol;
 mod schema;
 mod subscriptions;
 mod support;
+mod visibility;

@@ -3,8 +3,8 @@
 //! nested field or a lookup can never show what another path would refuse.
 
 use entities::{
-    agreement, claim, deadline, deployment, dispute, incident, inventory_item, membership, offer, request_recipient,
-    resource_request,
+    agreement, claim, compact, deadline, deployment, dispute, incident, inventory_item, membership, offer,
+    request_recipient, resource_request,
 };
 use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition};
@@ -73,7 +73,8 @@ fn select_ids(
 
 /// Resource requests the viewer may see: the requesting jurisdiction's own; requests open to a jurisdiction
 /// (addressed to it, or broadcast to the members of a compact it actively belongs to); requests it has answered;
-/// everything of the compacts a compact-scoped role covers.
+/// every request of the compacts a coordinator covers, and every request but drafts of the compacts a committee
+/// member, observer or integration covers.
 pub fn requests_visible_to(viewer: &Viewer) -> Condition {
     if !viewer.is_authenticated() {
         return nothing();
@@ -82,9 +83,18 @@ pub fn requests_visible_to(viewer: &Viewer) -> Condition {
         return Condition::all();
     }
     let mut any = Condition::any();
-    let compacts = viewer.scoped_compacts();
-    if !compacts.is_empty() {
-        any = any.add(resource_request::Column::CompactId.is_in(compacts));
+    // A draft is the requester's own until submitted: of the compact-scoped roles only the coordinator sees it.
+    let coordinated = compacts_with(viewer, &[Role::Coordinator]);
+    if !coordinated.is_empty() {
+        any = any.add(resource_request::Column::CompactId.is_in(coordinated));
+    }
+    let overseen = compacts_with(viewer, &[Role::CommitteeMember, Role::Observer, Role::Integration]);
+    if !overseen.is_empty() {
+        any = any.add(
+            Condition::all()
+                .add(resource_request::Column::CompactId.is_in(overseen))
+                .add(resource_request::Column::Status.ne(RequestStatus::Draft.as_str())),
+        );
     }
     if let Some(j) = viewer.jurisdiction_id {
         let addressed = select_ids(
@@ -187,8 +197,9 @@ fn party_condition<C: ColumnTrait>(viewer: &Viewer, requesting: C, assisting: C,
     if any.is_empty() { nothing() } else { any }
 }
 
-/// Inventory the viewer may see: its own jurisdiction's, and that of the members of the compacts it covers
-/// (a coordinator sources from it).
+/// Inventory the viewer may see: its own jurisdiction's; that of the members of the compacts it coordinates; and,
+/// in compacts whose policy shares inventory with members, that of the other active members, for an active member,
+/// an observer or an integration of the compact. Committee members see none: disputes are their business.
 pub fn inventory_visible_to(viewer: &Viewer) -> Condition {
     if !viewer.is_authenticated() {
         return nothing();
@@ -196,14 +207,59 @@ pub fn inventory_visible_to(viewer: &Viewer) -> Condition {
     if viewer.is_admin() {
         return Condition::all();
     }
+    let members_of = |compacts: SelectStatement| {
+        Query::select()
+            .column(membership::Column::JurisdictionId)
+            .from(membership::Entity)
+            .and_where(membership::Column::CompactId.in_subquery(compacts))
+            .and_where(membership::Column::Status.eq(MembershipStatus::Active.as_str()))
+            .to_owned()
+    };
+    let sharing = |compacts: Condition| {
+        Query::select()
+            .column(compact::Column::Id)
+            .from(compact::Entity)
+            .cond_where(compacts.add(compact::Column::InventorySharedWithMembers.eq(true)))
+            .to_owned()
+    };
     let mut any = Condition::any();
     if let Some(j) = viewer.jurisdiction_id {
         any = any.add(inventory_item::Column::JurisdictionId.eq(j));
+        let own_compacts = select_ids(
+            membership::Column::CompactId,
+            membership::Entity,
+            Condition::all()
+                .add(membership::Column::JurisdictionId.eq(j))
+                .add(membership::Column::Status.eq(MembershipStatus::Active.as_str())),
+        );
+        any = any.add(
+            inventory_item::Column::JurisdictionId
+                .in_subquery(members_of(sharing(Condition::all().add(compact::Column::Id.in_subquery(own_compacts))))),
+        );
     }
-    if !viewer.scoped_compacts().is_empty() {
-        any = any.add(inventory_item::Column::JurisdictionId.in_subquery(members_of_scoped_compacts(viewer)));
+    let coordinated = compacts_with(viewer, &[Role::Coordinator]);
+    if !coordinated.is_empty() {
+        let ids = select_ids(
+            compact::Column::Id,
+            compact::Entity,
+            Condition::all().add(compact::Column::Id.is_in(coordinated)),
+        );
+        any = any.add(inventory_item::Column::JurisdictionId.in_subquery(members_of(ids)));
+    }
+    let overseen = compacts_with(viewer, &[Role::Observer, Role::Integration]);
+    if !overseen.is_empty() {
+        any = any.add(
+            inventory_item::Column::JurisdictionId
+                .in_subquery(members_of(sharing(Condition::all().add(compact::Column::Id.is_in(overseen))))),
+        );
     }
     if any.is_empty() { nothing() } else { any }
+}
+
+/// Whether the viewer may read the free-text notes of an inventory item: its owner, the coordinator of a compact
+/// it belongs to, an administrator. Others who may see shared availability see the quantities only.
+pub fn sees_inventory_notes(viewer: &Viewer, owner: Uuid, coordinates_owner: bool) -> bool {
+    viewer.is_admin() || viewer.jurisdiction_id == Some(owner) || coordinates_owner
 }
 
 /// Compacts in which the viewer holds one of `roles`.
@@ -306,6 +362,43 @@ pub fn deadlines_visible_to(viewer: &Viewer) -> Condition {
         .add(of(RecordType::Incident, select_ids(incident::Column::Id, incident::Entity, incidents_visible_to(viewer))))
         .add(of(RecordType::Claim, select_ids(claim::Column::Id, claim::Entity, claims_visible_to(viewer))))
         .add(of(RecordType::Dispute, select_ids(dispute::Column::Id, dispute::Entity, disputes_visible_to(viewer))))
+}
+
+/// The facts of a record that decide who may see who changed it: the party that owns it (a request's requesting
+/// jurisdiction, an incident's jurisdiction), the compact's coordinating jurisdiction, and whether the record is
+/// one that only its parties and overseers can see at all.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EventContext {
+    /// The jurisdiction that owns the record, when others than its parties may see the record.
+    pub owner: Option<Uuid>,
+    /// The coordinating jurisdiction of the record's compact.
+    pub coordinator: Option<Uuid>,
+    /// Whether every viewer of the record is one of its parties or an overseer (offers, agreements, deployments,
+    /// claims...): then every fact of its events is theirs to see.
+    pub parties_only: bool,
+}
+
+/// Whether the viewer, who may see a record, may also see who made a change to it and what the change carried.
+/// A member that sees a broadcast request may see what the requester and the coordinator did to it, but not what
+/// another member did (its offer, accepted and later cancelled, is hidden from the other members, so its part in
+/// the request's history is too).
+pub fn discloses_actor(
+    viewer: &Viewer,
+    event_actor: Option<Uuid>,
+    compact_id: Option<Uuid>,
+    record: EventContext,
+) -> bool {
+    let Some(actor) = event_actor else { return true };
+    if viewer.is_admin() || record.parties_only || viewer.jurisdiction_id == Some(actor) {
+        return true;
+    }
+    if compact_id
+        .is_some_and(|c| compacts_with(viewer, &[Role::Coordinator, Role::Observer, Role::Integration]).contains(&c))
+    {
+        return true;
+    }
+    record.owner.is_some_and(|owner| owner == actor || viewer.jurisdiction_id == Some(owner))
+        || record.coordinator == Some(actor)
 }
 
 /// Whether the viewer may see this incident (the single-record form of [`incidents_visible_to`]).

@@ -55,6 +55,11 @@ pub struct Policy {
     pub missed_deadline_forfeits: bool,
     /// Days of notice a member gives before its termination takes effect (AACOG: 90).
     pub membership_termination_notice_days: Option<i32>,
+    /// Whether the members see each other's available inventory (and may rank candidates from it); the
+    /// coordinator always does. Neither source shares it: Utah's division and AACOG keep the inventory centrally.
+    #[serde(default)]
+    #[graphql(default)]
+    pub inventory_shared_with_members: bool,
 }
 
 impl Policy {
@@ -81,6 +86,7 @@ impl Policy {
             waiver_copy_to_coordinator: model.waiver_copy_to_coordinator,
             missed_deadline_forfeits: model.missed_deadline_forfeits,
             membership_termination_notice_days: model.membership_termination_notice_days,
+            inventory_shared_with_members: model.inventory_shared_with_members,
         })
     }
 
@@ -106,6 +112,7 @@ impl Policy {
         active.waiver_copy_to_coordinator = Set(self.waiver_copy_to_coordinator);
         active.missed_deadline_forfeits = Set(self.missed_deadline_forfeits);
         active.membership_termination_notice_days = Set(self.membership_termination_notice_days);
+        active.inventory_shared_with_members = Set(self.inventory_shared_with_members);
     }
 
     /// Checks that every limit is a sensible positive number and that dependent rules come with what they need.

@@ -972,11 +972,20 @@ pub async fn candidates(
     id: Uuid,
 ) -> AppResult<Vec<Candidate>> {
     let request = load_visible(db, viewer, id).await?;
-    if !viewer.represents(request.requesting_jurisdiction_id)
-        && !viewer.has_compact_role(Role::Coordinator, request.compact_id)
-        && !viewer.is_admin()
-    {
-        return Err(AppError::forbidden("candidates are for the coordinator and the requesting party"));
+    let coordinates = viewer.has_compact_role(Role::Coordinator, request.compact_id) || viewer.is_admin();
+    if !coordinates {
+        if !viewer.represents(request.requesting_jurisdiction_id) {
+            return Err(AppError::forbidden("candidates are for the coordinator and the requesting party"));
+        }
+        let shared = entities::compact::Entity::find_by_id(request.compact_id)
+            .one(db)
+            .await?
+            .is_some_and(|c| c.inventory_shared_with_members);
+        if !shared {
+            return Err(AppError::forbidden(
+                "this compact does not share its members' inventory with them; its coordinator sources the request",
+            ));
+        }
     }
     let status = RequestStatus::from_db(&request.status)?;
     if !matches!(status, RequestStatus::Submitted | RequestStatus::Open) {

@@ -802,9 +802,21 @@ impl InventoryItem {
     async fn quantity_available(&self) -> i32 {
         self.0.quantity_available
     }
-    /// Notes.
-    async fn notes(&self) -> Option<&str> {
-        self.0.notes.as_deref()
+    /// Notes: for the holder, the coordinators of its compacts and administrators only (null for others who see
+    /// shared availability).
+    async fn notes(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let viewer = crate::graphql::viewer(ctx);
+        let owner = self.0.jurisdiction_id;
+        let coordinates_owner = viewer.has_role(crate::domain::enums::Role::Coordinator)
+            && loaders(ctx)
+                .load_one(crate::graphql::loaders::MembershipsOf(owner))
+                .await?
+                .unwrap_or_default()
+                .iter()
+                .any(|m| viewer.compact_ids.contains(&m.compact_id));
+        Ok(crate::domain::access::sees_inventory_notes(viewer, owner, coordinates_owner)
+            .then_some(self.0.notes.as_deref())
+            .flatten())
     }
     /// Incremented by every change.
     async fn version(&self) -> i32 {

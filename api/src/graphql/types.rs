@@ -461,13 +461,22 @@ impl Event {
     async fn occurred_at(&self) -> DateTime {
         self.0.occurred_at.into()
     }
-    /// Who made it.
-    async fn actor(&self) -> Actor {
-        Actor {
+    /// Who made it. When the viewer may see the record but not the part another jurisdiction played in it (a
+    /// member reading a broadcast request that a competitor answered), the actor is withheld: `subject` reads
+    /// `redacted` and the name and jurisdiction are null, and `redacted` is true.
+    async fn actor(&self, ctx: &Context<'_>) -> Result<Actor> {
+        if !self.disclosed(ctx).await? {
+            return Ok(Actor { subject: "redacted".to_owned(), name: None, jurisdiction_id: None });
+        }
+        Ok(Actor {
             subject: self.0.actor_subject.clone(),
             name: self.0.actor_name.clone(),
             jurisdiction_id: self.0.actor_jurisdiction_id.map(|id| ID(id.to_string())),
-        }
+        })
+    }
+    /// Whether the actor and the payload are withheld from this viewer (see `actor`).
+    async fn redacted(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(!self.disclosed(ctx).await?)
     }
     /// The type of the changed record.
     async fn record_type(&self) -> Result<RecordType> {
@@ -493,9 +502,48 @@ impl Event {
     async fn compact_id(&self) -> Option<ID> {
         self.0.compact_id.map(|id| ID(id.to_string()))
     }
-    /// The details of the change.
-    async fn payload(&self) -> Json<serde_json::Value> {
-        Json(self.0.payload.clone())
+    /// The details of the change; an empty object when `redacted`.
+    async fn payload(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
+        if !self.disclosed(ctx).await? {
+            return Ok(Json(serde_json::json!({})));
+        }
+        Ok(Json(self.0.payload.clone()))
+    }
+}
+
+impl Event {
+    /// Whether the viewer may see the actor and payload, decided by [`crate::domain::access::discloses_actor`].
+    async fn disclosed(&self, ctx: &Context<'_>) -> Result<bool> {
+        use crate::domain::access::{EventContext, discloses_actor};
+        use crate::graphql::loaders::{IncidentById, RequestById};
+        let viewer = crate::graphql::viewer(ctx);
+        let e = &self.0;
+        let coordinator = match e.compact_id {
+            Some(id) => loaders(ctx).load_one(CompactById(id)).await?.and_then(|c| c.coordinating_jurisdiction_id),
+            None => None,
+        };
+        let record = match RecordType::from_db(&e.record_type)? {
+            RecordType::ResourceRequest => match loaders(ctx).load_one(RequestById(e.record_id)).await? {
+                Some(request) => {
+                    EventContext { owner: Some(request.requesting_jurisdiction_id), coordinator, parties_only: false }
+                }
+                None => return Ok(false),
+            },
+            RecordType::Incident => match loaders(ctx).load_one(IncidentById(e.record_id)).await? {
+                Some(incident) => {
+                    EventContext { owner: Some(incident.jurisdiction_id), coordinator, parties_only: false }
+                }
+                None => return Ok(false),
+            },
+            // Shared inventory is seen by other members, its events only by the owner and the overseers.
+            RecordType::InventoryItem => EventContext { owner: None, coordinator, parties_only: false },
+            // The directory is public to every authenticated caller, and so is who maintains it.
+            RecordType::Jurisdiction | RecordType::Compact | RecordType::Membership | RecordType::ResourceType => {
+                EventContext { parties_only: true, ..EventContext::default() }
+            }
+            _ => EventContext { owner: None, coordinator, parties_only: true },
+        };
+        Ok(discloses_actor(viewer, e.actor_jurisdiction_id, e.compact_id, record))
     }
 }
 
