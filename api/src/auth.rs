@@ -162,6 +162,8 @@ pub struct Authenticator {
     signing: Option<EncodingKey>,
     validation: Validation,
     typ: String,
+    max_lifetime: i64,
+    leeway: i64,
     issuer: Option<String>,
     audience: Option<String>,
 }
@@ -273,7 +275,7 @@ impl Authenticator {
         validation.leeway = config.jwt_leeway_seconds;
         validation.validate_exp = true;
         validation.validate_nbf = true;
-        let mut required = vec!["exp", "sub"];
+        let mut required = vec!["exp", "sub", "iat"];
         match &config.jwt_issuer {
             Some(issuer) => {
                 validation.set_issuer(&[issuer]);
@@ -296,6 +298,8 @@ impl Authenticator {
             signing,
             validation,
             typ: config.jwt_typ.clone(),
+            max_lifetime: config.jwt_max_lifetime_seconds,
+            leeway: i64::try_from(config.jwt_leeway_seconds).unwrap_or(i64::MAX),
             issuer: config.jwt_issuer.clone(),
             audience: config.jwt_audience.clone(),
         })
@@ -330,7 +334,19 @@ impl Authenticator {
                 _ => unauthenticated("rejected"),
             }
         })?;
-        Viewer::from_claims(data.claims)
+        let claims = data.claims;
+        let Some(iat) = claims.iat else { return Err(unauthenticated("missing claim `iat`")) };
+        let now = chrono::Utc::now().timestamp();
+        if iat > now.saturating_add(self.leeway) {
+            return Err(unauthenticated("issued in the future"));
+        }
+        if claims.exp.saturating_sub(iat) > self.max_lifetime {
+            return Err(unauthenticated(&format!(
+                "lives longer than the {} seconds a token may (exp - iat)",
+                self.max_lifetime
+            )));
+        }
+        Viewer::from_claims(claims)
     }
 
     /// Signs a token for `claims` (fills `iss` and `aud` from configuration when unset).

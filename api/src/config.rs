@@ -129,6 +129,9 @@ pub struct Config {
     /// Clock skew tolerated on `exp` and `nbf`, in seconds.
     #[arg(long, env = "MUTUAL_AID_JWT_LEEWAY_SECONDS", default_value_t = 30, global = true)]
     pub jwt_leeway_seconds: u64,
+    /// Longest lifetime a token may have (`exp` - `iat`), in seconds; tokens must carry `iat`.
+    #[arg(long, env = "MUTUAL_AID_JWT_MAX_LIFETIME_SECONDS", default_value_t = 43_200, global = true)]
+    pub jwt_max_lifetime_seconds: i64,
     /// Required `typ` header (compared case-insensitively); tokens without a `typ` header are refused.
     #[arg(long, env = "MUTUAL_AID_JWT_TYP", default_value = "JWT", global = true)]
     pub jwt_typ: String,

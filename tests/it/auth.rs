@@ -273,3 +273,33 @@ async fn es256_with_a_pem_public_key_is_accepted_and_nothing_else() {
     refused(&app, &hs(Algorithm::HS256, &claims(json!({})), Some("JWT"))).await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn tokens_carry_iat_and_live_no_longer_than_the_configured_maximum() {
+    let app = TestApp::spawn().await;
+    let now = Utc::now().timestamp();
+    let year_2200: i64 = 7_258_118_400;
+    for (why, claims) in [
+        ("expires in 2200", claims(json!({ "exp": year_2200 }))),
+        ("no iat", {
+            let mut c = claims(json!({}));
+            c.as_object_mut().unwrap().remove("iat");
+            c
+        }),
+        ("issued in the future", claims(json!({ "iat": now + 3600, "exp": now + 7200 }))),
+        ("12 h and a second", claims(json!({ "iat": now, "exp": now + 43_201 }))),
+        ("iat far in the past, exp now", claims(json!({ "iat": now - 86_400 * 365, "exp": now + 60 }))),
+    ] {
+        let body = refused(&app, &hs(Algorithm::HS256, &claims, Some("JWT"))).await;
+        println!("{why}: {}", body["errors"][0]["message"]);
+    }
+    let ok = hs(Algorithm::HS256, &claims(json!({ "iat": now, "exp": now + 43_200 })), Some("JWT"));
+    assert_eq!(app.ok(&ok, VIEWER, json!({})).await["viewer"]["authenticated"], true, "exactly 12 h is accepted");
+
+    let short = TestApp::spawn_with(Options {
+        configure: Box::new(|config| config.jwt_max_lifetime_seconds = 300),
+        ..Options::default()
+    })
+    .await;
+    refused(&short, &hs(Algorithm::HS256, &claims(json!({ "exp": now + 600 })), Some("JWT"))).await;
+}

@@ -137,7 +137,8 @@ async fn the_readme_table_is_what_every_read_path_shows() {
         .await;
     app.ok(&utco, INVENTORY, json!({ "input": { "resourceTypeId": pump(), "quantityHeld": 6, "quantityAvailable": 6, "notes": "Two pumps due for service" } }))
         .await;
-    let offer = app.ok(&utco, OFFER, offer_input(&broadcast, &[(0, 2), (1, 4)])).await["makeOffer"]["offer"]["id"].clone();
+    let offer =
+        app.ok(&utco, OFFER, offer_input(&broadcast, &[(0, 2), (1, 4)])).await["makeOffer"]["offer"]["id"].clone();
     let accepted = app.ok(&slco, ACCEPT, json!({ "input": { "offerId": offer, "verbal": true } })).await;
     let agreement = accepted["acceptOffer"]["agreement"]["id"].clone();
     let deployment = accepted["acceptOffer"]["deployment"]["id"].clone();
