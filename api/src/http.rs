@@ -168,12 +168,14 @@ fn error_body(status: StatusCode, err: &AppError, media: MediaType) -> axum::res
     response
 }
 
-fn authenticate(http: &Http, headers: &HeaderMap) -> Result<Viewer, AppError> {
+async fn authenticate(http: &Http, headers: &HeaderMap) -> Result<Viewer, AppError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Viewer::anonymous()) };
     let value = value.to_str().map_err(|_| AppError::Unauthenticated("invalid Authorization header".into()))?;
     let token = bearer_token(value)
         .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
-    http.state.auth.authenticate(token)
+    let viewer = http.state.auth.authenticate(token)?;
+    crate::domain::directory::ensure_listed(&http.state.read_db, &viewer).await?;
+    Ok(viewer)
 }
 
 async fn execute(
@@ -373,7 +375,7 @@ async fn graphql_query(http: Http, headers: HeaderMap, query: Option<String>) ->
     if request.query.trim().is_empty() && request.extensions.get("persistedQuery").is_none() {
         return bad_request("the `query` parameter is required", media);
     }
-    let viewer = match authenticate(&http, &headers) {
+    let viewer = match authenticate(&http, &headers).await {
         Ok(viewer) => viewer,
         Err(err) => return error_body(StatusCode::UNAUTHORIZED, &err, media),
     };
@@ -408,7 +410,7 @@ async fn graphql_post(State(http): State<Http>, request: axum::extract::Request)
             return bad_request(format!("a batch may hold at most {} operations", http.state.config.max_batch), media);
         }
     }
-    let viewer = match authenticate(&http, &headers) {
+    let viewer = match authenticate(&http, &headers).await {
         Ok(viewer) => viewer,
         Err(err) => return error_body(StatusCode::UNAUTHORIZED, &err, media),
     };

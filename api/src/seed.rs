@@ -198,7 +198,8 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Seed
             authorized_representative::ActiveModel {
                 id: Set(seed_id("representative", &format!("{}:{i}", j.key))),
                 jurisdiction_id: Set(id),
-                subject: Set(r.subject.clone()),
+                // The demo logins: the subject given, or `<key>-em` for a jurisdiction's first representative.
+                subject: Set(r.subject.clone().or_else(|| (i == 0).then(|| format!("{}-em", j.key)))),
                 name: Set(r.name.clone()),
                 title: Set(r.title.clone()),
                 phone: Set(r.phone.clone()),

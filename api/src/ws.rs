@@ -221,7 +221,10 @@ where
         None => {
             Err(AppError::Unauthenticated("authentication required: send a bearer token in connection_init".into()))
         }
-        Some(token) => state.auth.authenticate(&token),
+        Some(token) => match state.auth.authenticate(&token) {
+            Ok(viewer) => crate::domain::directory::ensure_listed(&state.read_db, &viewer).await.map(|()| viewer),
+            Err(err) => Err(err),
+        },
     };
     let viewer: Viewer = match viewer {
         Ok(viewer) => viewer,
@@ -268,6 +271,13 @@ where
         }
     };
     tokio::pin!(expired);
+    // A representative's authority is re-read from the directory after commits (at most once a second), so that
+    // a deactivation closes the connection.
+    let representative = viewer.has_role(crate::domain::enums::Role::AuthorizedRepresentative);
+    let mut commits = state.bus.subscribe();
+    let recheck = tokio::time::sleep(Duration::from_secs(3600));
+    tokio::pin!(recheck);
+    let mut recheck_armed = false;
 
     let ended: Option<Message> = loop {
         tokio::select! {
@@ -278,6 +288,26 @@ where
                     let _ = sink.send(m).await;
                 }
                 break closing;
+            }
+            changed = commits.changed(), if representative => {
+                if changed.is_err() {
+                    commits = state.bus.subscribe();
+                }
+                if !recheck_armed {
+                    recheck.as_mut().reset(tokio::time::Instant::now() + Duration::from_secs(1));
+                    recheck_armed = true;
+                }
+            }
+            () = &mut recheck, if recheck_armed => {
+                recheck_armed = false;
+                if let Err(err) = crate::domain::directory::ensure_listed(&state.read_db, &viewer).await {
+                    let mut last = reject(4403, format!("Forbidden: {}", err.message())).await;
+                    let closing = last.pop();
+                    for m in last {
+                        let _ = sink.send(m).await;
+                    }
+                    break closing;
+                }
             }
             _ = keepalive.tick() => {
                 let ping = match protocol {

@@ -303,3 +303,68 @@ async fn tokens_carry_iat_and_live_no_longer_than_the_configured_maximum() {
     .await;
     refused(&short, &hs(Algorithm::HS256, &claims(json!({ "exp": now + 600 })), Some("JWT"))).await;
 }
+
+#[tokio::test]
+async fn authority_comes_from_the_directory_and_ends_with_deactivation() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let app = TestApp::seeded().await;
+    let slco = seed("jurisdiction", "salt-lake-county");
+    let rep = |sub: &str, jurisdiction| app.token(sub, Some(jurisdiction), &["AUTHORIZED_REPRESENTATIVE"], &[]);
+    // Subjects in no directory entry, or listed for another jurisdiction, do not act.
+    refused(&app, &rep("mallory", slco)).await;
+    refused(&app, &rep("utco-em", slco)).await;
+    let no_jurisdiction = app.token("slco-em", None, &["AUTHORIZED_REPRESENTATIVE"], &[]);
+    refused(&app, &no_jurisdiction).await;
+    let token = rep("slco-em", slco);
+    assert_eq!(app.ok(&token, VIEWER, json!({})).await["viewer"]["subject"], "slco-em");
+
+    // An open subscription of the representative.
+    let mut request = app.ws_url().into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    socket.send(Message::text(init.to_string())).await.unwrap();
+    let ack = socket.next().await.unwrap().unwrap();
+    assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack:?}");
+    let subscribe = json!({ "type": "subscribe", "id": "1", "payload": { "query": "subscription { statusChanges { sequence } }" } });
+    socket.send(Message::text(subscribe.to_string())).await.unwrap();
+
+    let admin = app.admin();
+    // The demo data's first Salt Lake County representative is `slco-em`.
+    let id = seed("representative", "salt-lake-county:0");
+    app.ok(
+        &admin,
+        "mutation ($input: RemoveByIdInput!) { deactivateAuthorizedRepresentative(input: $input) { representative { active } } }",
+        json!({ "input": { "id": id } }),
+    )
+    .await;
+    // The next request is refused, and the connection is closed.
+    refused(&app, &token).await;
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Some(message) = socket.next().await {
+            if let Ok(Message::Close(frame)) = message {
+                return frame.map(|f| u16::from(f.code));
+            }
+        }
+        None
+    })
+    .await
+    .expect("the connection is closed after the deactivation");
+    assert_eq!(closed, Some(4403));
+    // A new connection is refused at once.
+    let mut request = app.ws_url().into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    socket.send(Message::text(init.to_string())).await.unwrap();
+    let mut code = None;
+    while let Some(Ok(message)) = socket.next().await {
+        if let Message::Close(frame) = message {
+            code = frame.map(|f| u16::from(f.code));
+            break;
+        }
+    }
+    assert_eq!(code, Some(4403));
+}

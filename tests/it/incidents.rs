@@ -16,7 +16,7 @@ const WRITTEN: &str = r#"mutation ($input: RecordWrittenDeclarationInput!) {
 }"#;
 
 fn rep(app: &TestApp, key: &str) -> String {
-    app.token(&format!("{key}-em"), Some(seed("jurisdiction", key)), &["AUTHORIZED_REPRESENTATIVE"], &[])
+    app.token(&crate::support::rep_subject(key), Some(seed("jurisdiction", key)), &["AUTHORIZED_REPRESENTATIVE"], &[])
 }
 
 #[tokio::test]

@@ -55,7 +55,7 @@ pub const DOCUMENT: &str =
     r#"mutation ($input: RecordDocumentInput!) { recordDocument(input: $input) { document { id kind filedBy } } }"#;
 
 pub fn rep(app: &TestApp, key: &str) -> String {
-    app.token(&format!("{key}-em"), Some(seed("jurisdiction", key)), &["AUTHORIZED_REPRESENTATIVE"], &[])
+    app.token(&crate::support::rep_subject(key), Some(seed("jurisdiction", key)), &["AUTHORIZED_REPRESENTATIVE"], &[])
 }
 
 pub fn swiftwater() -> Uuid {

@@ -278,3 +278,14 @@ pub fn codes(body: &Value) -> Vec<String> {
         .map(|errors| errors.iter().filter_map(|e| e["extensions"]["code"].as_str().map(str::to_owned)).collect())
         .unwrap_or_default()
 }
+
+/// The demo login of a seeded jurisdiction's first representative: the subject the demo data gives it, or
+/// `<key>-em` (as the seed names the others).
+pub fn rep_subject(key: &str) -> String {
+    let demo: Value = serde_json::from_str(include_str!("../../api/seed/demo.json")).expect("demo data");
+    demo["jurisdictions"]
+        .as_array()
+        .and_then(|all| all.iter().find(|j| j["key"] == key))
+        .and_then(|j| j["representatives"][0]["subject"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| format!("{key}-em"))
+}

@@ -514,6 +514,34 @@ pub async fn deactivate_representative(
     Ok(updated)
 }
 
+/// `UNAUTHENTICATED` unless the directory lists the viewer, when its token makes it an authorized representative,
+/// as an active representative of the jurisdiction it names: authority comes from the directory, and a token
+/// outlives neither a deactivation nor the person's removal. Other roles are not directory entries.
+pub async fn ensure_listed(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<()> {
+    use sea_orm::PaginatorTrait;
+    if !viewer.has_role(crate::domain::enums::Role::AuthorizedRepresentative) {
+        return Ok(());
+    }
+    let Some(jurisdiction_id) = viewer.jurisdiction_id else {
+        return Err(AppError::Unauthenticated(
+            "invalid token: an authorized representative's token must name its jurisdiction".into(),
+        ));
+    };
+    let listed = authorized_representative::Entity::find()
+        .filter(authorized_representative::Column::Subject.eq(viewer.subject.as_str()))
+        .filter(authorized_representative::Column::JurisdictionId.eq(jurisdiction_id))
+        .filter(authorized_representative::Column::Active.eq(true))
+        .count(db)
+        .await?;
+    if listed == 0 {
+        return Err(AppError::Unauthenticated(format!(
+            "the directory does not list {:?} as an active authorized representative of the jurisdiction",
+            viewer.subject
+        )));
+    }
+    Ok(())
+}
+
 fn unique_compact_error(e: sea_orm::DbErr) -> AppError {
     match AppError::from(e) {
         AppError::Conflict(_) => AppError::Conflict("a compact with this name or short name already exists".into()),
