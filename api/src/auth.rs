@@ -231,6 +231,11 @@ impl Authenticator {
         let (keys, signing) = if algorithm == Algorithm::HS256 {
             let secret = match &config.jwt_secret {
                 Some(secret) => secret.clone(),
+                None if config.production() => {
+                    return Err(config_error(
+                        "the production profile needs a configured signing key: set MUTUAL_AID_JWT_SECRET, or a public key or JWKS with an asymmetric algorithm",
+                    ));
+                }
                 None => load_or_create_secret(&config.data_dir)?,
             };
             if secret.len() < 32 {

@@ -208,6 +208,31 @@ pub struct Config {
     /// Log format.
     #[arg(long, env = "MUTUAL_AID_LOG_FORMAT", value_enum, default_value = "text", global = true)]
     pub log_format: LogFormat,
+    /// `development` (the default: friendly) or `production`: no introspection, field suggestions or
+    /// `_service { sdl }` except for the gateway, no GraphiQL, no batching, a configured signing key, and CSRF
+    /// prevention on GET.
+    #[arg(long, env = "MUTUAL_AID_PROFILE", value_enum, default_value = "development", global = true)]
+    pub profile: Profile,
+    /// The credential of the federation gateway, sent in the `Gateway-Secret` header; in the production profile
+    /// only a request carrying it may introspect and read `_service { sdl }`. At least 32 bytes.
+    #[arg(long, env = "MUTUAL_AID_GATEWAY_SECRET", global = true, hide_env_values = true)]
+    pub gateway_secret: Option<String>,
+}
+
+/// How much the server tells and allows its callers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// Introspection, suggestions, GraphiQL and batching for everyone; a generated development key if none is set.
+    Development,
+    /// Locked down for the public internet (see the README's production profile).
+    Production,
+}
+
+impl Config {
+    /// Whether the production profile is on.
+    pub fn production(&self) -> bool {
+        self.profile == Profile::Production
+    }
 }
 
 impl Config {

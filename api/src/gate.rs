@@ -44,6 +44,8 @@ pub struct Limits {
     pub max_selections: u64,
     /// Most aliased fields once every fragment is expanded.
     pub max_aliases: u64,
+    /// Whether introspection and `_service { sdl }` are the gateway's alone (the production profile).
+    pub service_for_gateway_only: bool,
 }
 
 impl Limits {
@@ -54,6 +56,7 @@ impl Limits {
             max_nesting: config.max_depth.saturating_mul(4).max(32),
             max_selections: config.max_selections as u64,
             max_aliases: config.max_aliases as u64,
+            service_for_gateway_only: config.production(),
         }
     }
 }
@@ -112,12 +115,13 @@ pub fn admit(
     store: &PersistedQueries,
     request: Request,
     transport: Transport,
+    gateway: bool,
 ) -> Result<Admitted, Refusal> {
     let heavy = request.query.len() > 4096;
     if heavy {
-        offload(|| admit_inline(limits, store, request, transport))
+        offload(|| admit_inline(limits, store, request, transport, gateway))
     } else {
-        admit_inline(limits, store, request, transport)
+        admit_inline(limits, store, request, transport, gateway)
     }
 }
 
@@ -126,6 +130,7 @@ fn admit_inline(
     store: &PersistedQueries,
     mut request: Request,
     transport: Transport,
+    gateway: bool,
 ) -> Result<Admitted, Refusal> {
     let mut register = None;
     if let Some(persisted) = request.extensions.remove("persistedQuery") {
@@ -173,6 +178,14 @@ fn admit_inline(
     }
     if shape.aliases > limits.max_aliases {
         return Err(Refusal::limit(format!("a query may use at most {} aliases", limits.max_aliases)));
+    }
+    if limits.service_for_gateway_only && !gateway {
+        if selects_root_field(&document, "_service") {
+            return Err(Refusal::limit("`_service` is served to the federation gateway only"));
+        }
+        if selects_root_field(&document, "__schema") || selects_root_field(&document, "__type") {
+            return Err(Refusal::limit("introspection is turned off; the schema is published as schema.graphql"));
+        }
     }
     let operation = operation_type(&document, request.operation_name.as_deref()).unwrap_or(OperationType::Query);
     if transport == Transport::Get && operation != OperationType::Query {
@@ -392,6 +405,24 @@ pub fn measure(document: &ExecutableDocument) -> Shape {
     total
 }
 
+/// Whether any operation of `document` selects `name` at its root (directly or through fragments).
+fn selects_root_field(document: &ExecutableDocument, name: &str) -> bool {
+    fn set(document: &ExecutableDocument, selection_set: &SelectionSet, name: &str, depth: usize) -> bool {
+        depth < 64
+            && selection_set.items.iter().any(|item| match &item.node {
+                Selection::Field(field) => field.node.name.node == name,
+                Selection::InlineFragment(fragment) => {
+                    set(document, &fragment.node.selection_set.node, name, depth + 1)
+                }
+                Selection::FragmentSpread(spread) => document
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .is_some_and(|f| set(document, &f.node.selection_set.node, name, depth + 1)),
+            })
+    }
+    document.operations.iter().any(|(_, op)| set(document, &op.node.selection_set.node, name, 0))
+}
+
 /// The type of the operation a request would run, when the document names it unambiguously.
 pub fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
     match (&document.operations, name) {
@@ -596,7 +627,13 @@ mod tests {
     use super::*;
 
     fn limits() -> Limits {
-        Limits { max_query_bytes: 100_000, max_nesting: 48, max_selections: 10_000, max_aliases: 30 }
+        Limits {
+            max_query_bytes: 100_000,
+            max_nesting: 48,
+            max_selections: 10_000,
+            max_aliases: 30,
+            service_for_gateway_only: false,
+        }
     }
 
     fn doubling(levels: usize) -> String {
@@ -633,7 +670,7 @@ mod tests {
             "{{ ...A ...A ...A }} fragment A on Query {{ {} }}",
             (0..12).map(|i| format!("a{i}: viewer {{ authenticated }}")).collect::<Vec<_>>().join(" ")
         );
-        let refused = admit(&limits(), &store, Request::new(doc), Transport::Post).err().unwrap();
+        let refused = admit(&limits(), &store, Request::new(doc), Transport::Post, false).err().unwrap();
         assert!(refused.error.message().contains("aliases"), "{:?}", refused.error);
     }
 
@@ -642,7 +679,7 @@ mod tests {
         let store = PersistedQueries::new(8, 1 << 20);
         for (open, close) in [("{a", "}"), ("[", "]"), ("(a:", ")")] {
             let doc = format!("{{ f{} }}", open.repeat(20_000) + &close.repeat(20_000));
-            let refused = admit(&limits(), &store, Request::new(doc), Transport::Post).err().unwrap();
+            let refused = admit(&limits(), &store, Request::new(doc), Transport::Post, false).err().unwrap();
             assert_eq!(refused.error.code(), "GRAPHQL_VALIDATION_FAILED");
         }
         // Brackets inside strings and comments do not count.
@@ -658,7 +695,7 @@ mod tests {
         for bad in ["\u{0}", "\u{7}", "\u{1b}[31m", "\u{7f}", "\u{85}"] {
             let variables = Variables::from_json(serde_json::json!({ "input": { "notes": [format!("a{bad}b")] } }));
             let request = Request::new("query ($input: X) { a(input: $input) }").variables(variables);
-            let refused = admit(&limits(), &store, request, Transport::Post).err().unwrap();
+            let refused = admit(&limits(), &store, request, Transport::Post, false).err().unwrap();
             assert_eq!(refused.error.code(), "BAD_USER_INPUT", "{bad:?}");
             let escaped: String = bad.chars().map(|c| format!("\\u{:04x}", c as u32)).collect();
             for doc in [
@@ -668,13 +705,13 @@ mod tests {
                 format!("query ($v: String = \"{escaped}\") {{ a(b: $v) }}"),
                 format!("{{ a @include(if: true) {{ b(c: \"{escaped}\") }} }}"),
             ] {
-                let refused = admit(&limits(), &store, Request::new(doc.clone()), Transport::Post).err();
+                let refused = admit(&limits(), &store, Request::new(doc.clone()), Transport::Post, false).err();
                 assert_eq!(refused.map(|r| r.error.code()), Some("BAD_USER_INPUT"), "{doc}");
             }
         }
         let variables = Variables::from_json(serde_json::json!({ "text": "line one\nline two\ttabbed\r\n" }));
         let request = Request::new("query ($text: String) { a(b: $text) }").variables(variables);
-        assert!(admit(&limits(), &store, request, Transport::Post).is_ok());
+        assert!(admit(&limits(), &store, request, Transport::Post, false).is_ok());
     }
 
     #[test]
@@ -682,10 +719,10 @@ mod tests {
         let store = PersistedQueries::new(8, 1 << 20);
         for doc in ["mutation { x }", "subscription { x }", "query A { a } mutation B { b }"] {
             let request = Request::new(doc).operation_name("B");
-            let refused = admit(&limits(), &store, request, Transport::Get).err().unwrap();
+            let refused = admit(&limits(), &store, request, Transport::Get, false).err().unwrap();
             assert_eq!(refused.status, StatusCode::METHOD_NOT_ALLOWED, "{doc}");
         }
-        assert!(admit(&limits(), &store, Request::new("{ a }"), Transport::Get).is_ok());
+        assert!(admit(&limits(), &store, Request::new("{ a }"), Transport::Get, false).is_ok());
     }
 
     #[test]

@@ -30,17 +30,34 @@ pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 struct Http {
     state: AppState,
     schema: AppSchema,
+    /// The schema served to the federation gateway (the same as `schema` outside the production profile).
+    gateway: AppSchema,
+}
+
+impl Http {
+    /// Whether the request carries the gateway's credential (compared in constant time).
+    fn is_gateway(&self, headers: &HeaderMap) -> bool {
+        let Some(secret) = &self.state.config.gateway_secret else { return false };
+        let Some(given) = headers.get("gateway-secret") else { return false };
+        let (a, b) = (secret.as_bytes(), given.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
 }
 
 /// The router of the API.
 pub fn router(state: AppState) -> Router {
     let schema = build_schema(state.clone());
+    let gateway = if state.config.production() {
+        crate::graphql::build_schema_for(state.clone(), crate::graphql::Audience::Gateway)
+    } else {
+        schema.clone()
+    };
     let max_body = state.config.max_body_bytes;
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .with_state(Http { state, schema })
+        .with_state(Http { state, schema, gateway })
         .layer(DefaultBodyLimit::max(max_body))
         .layer(CompressionLayer::new())
         .layer(
@@ -184,6 +201,7 @@ async fn execute(
     batch: BatchRequest,
     media: MediaType,
     transport: Transport,
+    gateway: bool,
 ) -> axum::response::Response {
     let (requests, single) = match batch {
         BatchRequest::Single(request) => (vec![request], true),
@@ -196,7 +214,7 @@ async fn execute(
         let mut refusal_status = None;
         for request in requests {
             let wants_cost = asks_for_cost(&request);
-            let admitted = gate::admit(&http.state.limits, &http.state.persisted, request, transport);
+            let admitted = gate::admit(&http.state.limits, &http.state.persisted, request, transport, gateway);
             let admitted = match admitted {
                 Ok(admitted) => admitted,
                 Err(refusal) => {
@@ -207,7 +225,8 @@ async fn execute(
             };
             let request =
                 admitted.request.data(viewer.clone()).data(loaders(http.state.db.clone(), viewer.clone(), delay));
-            let mut response = http.schema.execute(request).await;
+            let schema = if gateway { &http.gateway } else { &http.schema };
+            let mut response = schema.execute(request).await;
             gate::settle(&http.state.persisted, admitted.register, &response);
             gate::label_errors(&mut response);
             report_cost(&mut response, wants_cost);
@@ -255,6 +274,21 @@ fn report_cost(response: &mut Response, asked: bool) {
     if asked && let Some(analyzed) = analyzed {
         response.extensions.insert("cost".to_owned(), analyzed);
     }
+}
+
+/// Whether a browser would have sent a CORS preflight for this request (Apollo's CSRF prevention): a non-empty
+/// `Apollo-Require-Preflight` or `X-Apollo-Operation-Name` header, or a Content-Type that a simple request cannot
+/// carry.
+fn preflighted(headers: &HeaderMap) -> bool {
+    let non_empty = |name: &str| headers.get(name).is_some_and(|v| !v.is_empty());
+    if non_empty("apollo-require-preflight") || non_empty("x-apollo-operation-name") {
+        return true;
+    }
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
+        let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        !essence.is_empty()
+            && !matches!(essence.as_str(), "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data")
+    })
 }
 
 /// Reads a request body within the size and time limits: a declared `Content-Length` over the limit is refused at
@@ -338,7 +372,7 @@ async fn websocket(http: Http, mut request: axum::extract::Request) -> axum::res
     let Some(on_upgrade) = request.extensions_mut().remove::<hyper::upgrade::OnUpgrade>() else {
         return (StatusCode::UPGRADE_REQUIRED, "this connection cannot be upgraded\n").into_response();
     };
-    let Http { state, schema } = http;
+    let Http { state, schema, .. } = http;
     let max_message = state.config.max_body_bytes;
     let budget = crate::ws::ReadBudget::new(state.config.ws_max_init_bytes);
     tokio::spawn(async move {
@@ -363,11 +397,21 @@ async fn graphql_query(http: Http, headers: HeaderMap, query: Option<String>) ->
     let wants_html =
         headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("text/html"));
     let query = query.unwrap_or_default();
-    if wants_html && query.is_empty() {
+    if wants_html && query.is_empty() && !http.state.config.production() {
         return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish())
             .into_response();
     }
     let Some(media) = negotiate(&headers) else { return not_acceptable() };
+    if http.state.config.production() && !preflighted(&headers) {
+        let err = AppError::Request {
+            code: "BAD_REQUEST",
+            message: "this GET request could be a cross-site request forgery: send an `Apollo-Require-Preflight` or \
+                      `X-Apollo-Operation-Name` header, or a Content-Type other than text/plain, \
+                      application/x-www-form-urlencoded or multipart/form-data"
+                .into(),
+        };
+        return error_body(StatusCode::BAD_REQUEST, &err, media);
+    }
     let request = match async_graphql::http::parse_query_string(&query) {
         Ok(request) => request,
         Err(e) => return bad_request(format!("invalid GraphQL request in the query string: {e}"), media),
@@ -379,7 +423,8 @@ async fn graphql_query(http: Http, headers: HeaderMap, query: Option<String>) ->
         Ok(viewer) => viewer,
         Err(err) => return error_body(StatusCode::UNAUTHORIZED, &err, media),
     };
-    execute(&http, viewer, BatchRequest::Single(request), media, Transport::Get).await
+    let gateway = http.is_gateway(&headers);
+    execute(&http, viewer, BatchRequest::Single(request), media, Transport::Get, gateway).await
 }
 
 async fn graphql_post(State(http): State<Http>, request: axum::extract::Request) -> axum::response::Response {
@@ -403,6 +448,12 @@ async fn graphql_post(State(http): State<Http>, request: axum::extract::Request)
         Err(e) => return bad_request(format!("the body is not a GraphQL request: {e}"), media),
     };
     if let BatchRequest::Batch(requests) = &batch {
+        if http.state.config.production() {
+            return bad_request(
+                "batching is turned off in the production profile: send one operation per request",
+                media,
+            );
+        }
         if requests.is_empty() {
             return bad_request("an empty batch", media);
         }
@@ -414,7 +465,8 @@ async fn graphql_post(State(http): State<Http>, request: axum::extract::Request)
         Ok(viewer) => viewer,
         Err(err) => return error_body(StatusCode::UNAUTHORIZED, &err, media),
     };
-    let response = execute(&http, viewer, batch, media, Transport::Post).await;
+    let gateway = http.is_gateway(&headers);
+    let response = execute(&http, viewer, batch, media, Transport::Post, gateway).await;
     // In-process wake-up for subscribers of this instance (PostgreSQL also notifies every instance on commit).
     http.state.bus.notify();
     response

@@ -217,6 +217,8 @@ where
         let _ = sink.send(close(code, if code == 4401 { "Unauthorized" } else { "Expected connection_init" })).await;
         return;
     }
+    // Watched from before the directory is read, so that no deactivation falls between the read and the watch.
+    let mut commits = state.bus.subscribe();
     let viewer = match token_of(&message["payload"]) {
         None => {
             Err(AppError::Unauthenticated("authentication required: send a bearer token in connection_init".into()))
@@ -274,7 +276,6 @@ where
     // A representative's authority is re-read from the directory after commits (at most once a second), so that
     // a deactivation closes the connection.
     let representative = viewer.has_role(crate::domain::enums::Role::AuthorizedRepresentative);
-    let mut commits = state.bus.subscribe();
     let recheck = tokio::time::sleep(Duration::from_secs(3600));
     tokio::pin!(recheck);
     let mut recheck_armed = false;
@@ -377,7 +378,7 @@ where
                             }
                             continue;
                         }
-                        let admitted = match gate::admit(&state.limits, &state.persisted, request, Transport::WebSocket) {
+                        let admitted = match gate::admit(&state.limits, &state.persisted, request, Transport::WebSocket, false) {
                             Ok(admitted) => admitted,
                             Err(refusal) => {
                                 let errors = vec![serde_json::to_value(refusal.to_server_error()).unwrap_or(Value::Null)];

@@ -10,6 +10,7 @@ mod hardening;
 mod incidents;
 mod missions;
 mod permissions;
+mod profile;
 mod protocol;
 mod schema;
 mod subscriptions;

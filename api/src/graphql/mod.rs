@@ -52,8 +52,23 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, subscriptions::Subscripti
     Schema::build(QueryRoot::default(), MutationRoot::default(), subscriptions::SubscriptionRoot)
 }
 
+/// Who a schema serves: in the production profile the public one has no introspection and no field suggestions;
+/// the gateway's has both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Every caller (in development, also the gateway).
+    Public,
+    /// The federation gateway, identified by its credential.
+    Gateway,
+}
+
 /// Builds the schema with the limits of the configuration; `state` is reachable from every resolver.
 pub fn build_schema(state: AppState) -> AppSchema {
+    build_schema_for(state, Audience::Public)
+}
+
+/// Builds the schema for one audience.
+pub fn build_schema_for(state: AppState, audience: Audience) -> AppSchema {
     let config = &state.config;
     let mut builder = builder()
         .enable_federation()
@@ -64,8 +79,12 @@ pub fn build_schema(state: AppState) -> AppSchema {
         .limit_recursive_depth(64)
         .limit_directives(config.max_directives)
         .extension(Tracing);
-    if !config.introspection {
+    let locked = config.production() && audience == Audience::Public;
+    if !config.introspection || locked {
         builder = builder.disable_introspection();
+    }
+    if locked {
+        builder = builder.disable_suggestions();
     }
     builder.data(state).finish()
 }
