@@ -89,6 +89,19 @@ struct SeedCompact {
     mission_numbers_required: bool,
     policy: Policy,
     members: Vec<SeedMember>,
+    /// The dispute committee's roster.
+    #[serde(default)]
+    committee: Vec<SeedCommitteeMember>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SeedCommitteeMember {
+    subject: String,
+    name: String,
+    jurisdiction: Option<String>,
+    term_starts_on: NaiveDate,
+    term_ends_on: Option<NaiveDate>,
 }
 
 #[derive(Deserialize)]
@@ -241,6 +254,20 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Seed
             .concerning(coordinator)
             .payload(json!({ "name": c.name, "kind": c.kind, "policy": c.policy, "seed": c.key }));
         events::append(&txn, &system, now, event).await?;
+        for member in &c.committee {
+            entities::committee_member::ActiveModel {
+                id: Set(seed_id("committee-member", &format!("{}:{}", c.key, member.subject))),
+                compact_id: Set(id),
+                subject: Set(member.subject.clone()),
+                name: Set(member.name.clone()),
+                jurisdiction_id: Set(member.jurisdiction.as_deref().map(|k| seed_id("jurisdiction", k))),
+                term_starts_on: Set(member.term_starts_on),
+                term_ends_on: Set(member.term_ends_on),
+                created_at: Set(now),
+            }
+            .insert(&txn)
+            .await?;
+        }
         for m in &c.members {
             let jurisdiction_id = seed_id("jurisdiction", &m.jurisdiction);
             let membership_id = seed_id("membership", &format!("{}:{}", c.key, m.jurisdiction));

@@ -6,6 +6,7 @@ pub mod agreement;
 pub mod amendment;
 pub mod authorized_representative;
 pub mod claim;
+pub mod committee_member;
 pub mod committee_vote;
 pub mod compact;
 pub mod deadline;

@@ -7,6 +7,7 @@ mod m20261121_000001_directory;
 mod m20261121_000002_missions;
 mod m20261121_000003_reimbursement;
 mod m20261203_000004_inventory_sharing;
+mod m20261203_000005_committee_roster;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_missions::Migration),
             Box::new(m20261121_000003_reimbursement::Migration),
             Box::new(m20261203_000004_inventory_sharing::Migration),
+            Box::new(m20261203_000005_committee_roster::Migration),
         ]
     }
 }

@@ -207,6 +207,40 @@ async fn a_utah_claim_goes_through_dispute_escalation_hearing_decision_and_final
     app.fails(Some(&other), SCHEDULE, schedule.clone(), "NOT_FOUND").await;
     let six = json!({ "input": { "disputeId": dispute, "hearingAt": hearing_at, "quorum": quorum[..6] } });
     app.fails(Some(&members[0]), SCHEDULE, six, "BAD_USER_INPUT").await;
+    // The quorum is drawn from the roster: a member from a party is recused, a stranger or an expired term is not
+    // on it, and a recused member cannot schedule either.
+    let admin = app.admin();
+    let seat = "mutation ($input: AddCommitteeMemberInput!) { addCommitteeMember(input: $input) { committeeMember { subject } } }";
+    app.ok(
+        &admin,
+        seat,
+        json!({ "input": { "compactId": seed("compact", "utah-smaa"), "subject": "slco-committee",
+        "name": "Member from Salt Lake County", "jurisdictionId": seed("jurisdiction", "salt-lake-county"),
+        "termStartsOn": "2026-01-01" } }),
+    )
+    .await;
+    app.ok(
+        &admin,
+        seat,
+        json!({ "input": { "compactId": seed("compact", "utah-smaa"), "subject": "former-committee",
+        "name": "Former member", "termStartsOn": "2023-01-01", "termEndsOn": "2026-01-31" } }),
+    )
+    .await;
+    for (outsider, why) in [("slco-committee", "recused"), ("stranger", "roster"), ("former-committee", "term")] {
+        let mut named = quorum.clone();
+        named[6] = outsider.to_owned();
+        let body = app
+            .fails(
+                Some(&members[0]),
+                SCHEDULE,
+                json!({ "input": { "disputeId": dispute, "hearingAt": hearing_at, "quorum": named } }),
+                "BAD_USER_INPUT",
+            )
+            .await;
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains(why), "{outsider}: {body}");
+    }
+    let recused = app.token("slco-committee", None, &["COMMITTEE_MEMBER"], &[seed("compact", "utah-smaa")]);
+    app.fails(Some(&recused), SCHEDULE, schedule.clone(), "FORBIDDEN").await;
     let scheduled = app.ok(&members[0], SCHEDULE, schedule).await;
     assert_eq!(scheduled["scheduleHearing"]["dispute"]["status"], "HEARING_SCHEDULED");
     let file = app
@@ -240,6 +274,14 @@ async fn a_utah_claim_goes_through_dispute_escalation_hearing_decision_and_final
     );
     for (i, member) in members.iter().enumerate().take(7).skip(4) {
         app.ok(member, VOTE, vote(if i == 6 { "FOR_REQUESTING_PARTY" } else { "FOR_ASSISTING_PARTY" })).await;
+    }
+    // Only the quorum decides, and the award stays within the disputed amount, on the majority's side.
+    app.fails(Some(&members[8]), DECIDE, decide.clone(), "FORBIDDEN").await;
+    for (amount, why) in [("6000.00", "at most 5180.60"), ("4816.85", "above 4816.85")] {
+        let mut wrong = decide.clone();
+        wrong["input"]["awardedAmount"] = json!(amount);
+        let body = app.fails(Some(&members[1]), DECIDE, wrong, "BAD_USER_INPUT").await;
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains(why), "{amount}: {body}");
     }
     let decided = app.ok(&members[1], DECIDE, decide).await;
     assert_eq!(

@@ -163,6 +163,23 @@ pub struct AddCompactMemberInput {
     pub authorizing_resolution: Option<String>,
 }
 
+/// A seat on a compact's dispute committee.
+#[derive(Debug, Clone, InputObject)]
+pub struct AddCommitteeMemberInput {
+    /// The compact.
+    pub compact_id: ID,
+    /// The member's token subject (`sub`), at most 200 characters.
+    pub subject: String,
+    /// The member's name, at most 200 characters.
+    pub name: String,
+    /// The jurisdiction the member comes from, if any: the member is recused from disputes it is party to.
+    pub jurisdiction_id: Option<ID>,
+    /// First day of the term.
+    pub term_starts_on: Date,
+    /// Last day of the term; open-ended when omitted.
+    pub term_ends_on: Option<Date>,
+}
+
 /// A member's written notice that it leaves the compact.
 #[derive(Debug, Clone, InputObject)]
 pub struct NoticeMembershipTerminationInput {
@@ -540,6 +557,56 @@ pub async fn ensure_listed(db: &impl ConnectionTrait, viewer: &Viewer) -> AppRes
         )));
     }
     Ok(())
+}
+
+/// Seats a member on a compact's dispute committee for a term. Administrators only.
+pub async fn add_committee_member(
+    db: &impl TransactionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    input: AddCommitteeMemberInput,
+) -> AppResult<entities::committee_member::Model> {
+    ensure_admin(viewer)?;
+    let compact_id = validate::id("compactId", &input.compact_id)?;
+    let subject = validate::text("subject", &input.subject, 200)?;
+    let name = validate::text("name", &input.name, 200)?;
+    let jurisdiction_id = input.jurisdiction_id.as_ref().map(|id| validate::id("jurisdictionId", id)).transpose()?;
+    if input.term_ends_on.is_some_and(|end| end.0 < input.term_starts_on.0) {
+        return Err(AppError::bad_input("termEndsOn", "the term cannot end before it starts"));
+    }
+    let txn = events::begin(db).await?;
+    load_compact(&txn, compact_id).await.map_err(|_| AppError::bad_input("compactId", "the compact does not exist"))?;
+    if let Some(j) = jurisdiction_id {
+        load_jurisdiction(&txn, "jurisdictionId", j).await?;
+    }
+    let model = entities::committee_member::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        compact_id: Set(compact_id),
+        subject: Set(subject.clone()),
+        name: Set(name.clone()),
+        jurisdiction_id: Set(jurisdiction_id),
+        term_starts_on: Set(input.term_starts_on.0),
+        term_ends_on: Set(input.term_ends_on.map(|d| d.0)),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| match AppError::from(e) {
+        AppError::Conflict(_) => AppError::Conflict("this subject already holds a seat on the committee".into()),
+        other => other,
+    })?;
+    events::append(
+        &txn,
+        viewer,
+        now,
+        NewEvent::new(RecordType::Compact, compact_id, "COMMITTEE_MEMBER_ADDED")
+            .compact(Some(compact_id))
+            .payload(json!({ "subject": subject, "name": name, "jurisdictionId": jurisdiction_id,
+                    "termStartsOn": input.term_starts_on.0, "termEndsOn": input.term_ends_on.map(|d| d.0) })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
 }
 
 fn unique_compact_error(e: sea_orm::DbErr) -> AppError {

@@ -5,7 +5,7 @@
 
 use async_graphql::{ID, InputObject};
 use chrono::{DateTime, Utc};
-use entities::{claim, committee_vote, dispute};
+use entities::{claim, committee_member, committee_vote, dispute};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, TransactionSession,
@@ -123,6 +123,46 @@ fn ensure_party(viewer: &Viewer, claim: &claim::Model) -> AppResult<Uuid> {
         .into_iter()
         .find(|j| viewer.represents(*j))
         .ok_or_else(|| AppError::forbidden("only an authorized representative of a party to the claim may do this"))
+}
+
+/// Why `subject` may not sit on the hearing of a dispute of `claim` on `on`, if it may not: it must hold a seat on
+/// the compact's committee roster for a term covering that day, and not come from either party (then it is
+/// recused).
+async fn unseated(
+    db: &impl ConnectionTrait,
+    claim: &claim::Model,
+    subject: &str,
+    on: chrono::NaiveDate,
+) -> AppResult<Option<String>> {
+    let seat = committee_member::Entity::find()
+        .filter(committee_member::Column::CompactId.eq(claim.compact_id))
+        .filter(committee_member::Column::Subject.eq(subject))
+        .one(db)
+        .await?;
+    let Some(seat) = seat else { return Ok(Some(format!("{subject} is not on the committee's roster"))) };
+    if seat.term_starts_on > on || seat.term_ends_on.is_some_and(|end| end < on) {
+        return Ok(Some(format!("{subject}'s term on the committee does not cover {on}")));
+    }
+    if seat
+        .jurisdiction_id
+        .is_some_and(|j| j == claim.requesting_jurisdiction_id || j == claim.assisting_jurisdiction_id)
+    {
+        return Ok(Some(format!("{subject} comes from a party to the claim and is recused")));
+    }
+    Ok(None)
+}
+
+/// `FORBIDDEN` unless the viewer holds a seat on the compact's committee today and is not recused from `claim`.
+async fn ensure_seated(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    claim: &claim::Model,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    match unseated(db, claim, &viewer.subject, now.date_naive()).await? {
+        None => Ok(()),
+        Some(why) => Err(AppError::forbidden(why)),
+    }
 }
 
 fn ensure_committee(viewer: &Viewer, d: &dispute::Model) -> AppResult<()> {
@@ -380,14 +420,19 @@ pub async fn schedule_hearing(
 ) -> AppResult<dispute::Model> {
     let id = validate::id("disputeId", &input.dispute_id)?;
     let txn = events::begin(db).await?;
-    let (current, _) = load(&txn, viewer, id).await?;
+    let (current, claim) = load(&txn, viewer, id).await?;
     ensure_committee(viewer, &current)?;
+    ensure_seated(&txn, viewer, &claim, now).await?;
     let compact = load_compact(&txn, current.compact_id).await?;
+    let hearing_day = input.hearing_at.0.date_naive();
     let mut quorum: Vec<String> = Vec::new();
     for (i, member) in input.quorum.iter().enumerate() {
         let member = validate::text(&format!("quorum.{i}"), member, 200)?;
         if quorum.contains(&member) {
             return Err(AppError::bad_input(&format!("quorum.{i}"), "each member appears once"));
+        }
+        if let Some(why) = unseated(&txn, &claim, &member, hearing_day).await? {
+            return Err(AppError::bad_input(&format!("quorum.{i}"), why));
         }
         quorum.push(member);
     }
@@ -461,6 +506,7 @@ pub async fn cast_vote(
     if !quorum.contains(&viewer.subject) {
         return Err(AppError::forbidden("only a member of the hearing's quorum votes"));
     }
+    ensure_seated(&txn, viewer, &claim, now).await?;
     if current.hearing_at.is_some_and(|at| now < at) {
         return Err(AppError::InvalidTransition {
             record: "dispute",
@@ -523,6 +569,10 @@ pub async fn decide(
     ensure_committee(viewer, &current)?;
     lifecycle::dispute(DisputeStatus::from_db(&current.status)?, "decide")?;
     let quorum: Vec<String> = serde_json::from_value(current.quorum.clone()).unwrap_or_default();
+    if !quorum.contains(&viewer.subject) {
+        return Err(AppError::forbidden("only a member of the hearing's quorum issues its decision"));
+    }
+    ensure_seated(&txn, viewer, &claim, now).await?;
     let votes: Vec<CommitteeVote> = committee_vote::Entity::find()
         .filter(committee_vote::Column::DisputeId.eq(id))
         .all(&txn)
@@ -543,11 +593,24 @@ pub async fn decide(
         });
     };
     let (lines, _, _) = claims::file_of(&txn, claim.id).await?;
-    let claimed = money::sum(
-        lines.iter().filter(|l| !l.waived).map(|l| money::stored(&l.amount)).collect::<AppResult<Vec<_>>>()?,
-    )?;
-    if awarded > claimed {
-        return Err(AppError::bad_input("awardedAmount", format!("more than the {} claimed", money::text(claimed))));
+    let (low, high) = award_range(&current, &lines)?;
+    let fits = match outcome {
+        CommitteeVote::ForRequestingParty => awarded == low,
+        CommitteeVote::ForAssistingParty => awarded > low && awarded <= high,
+    };
+    if !fits {
+        let range = match outcome {
+            CommitteeVote::ForRequestingParty => {
+                format!("exactly {}, the requesting party's position", money::text(low))
+            }
+            CommitteeVote::ForAssistingParty => {
+                format!("above {} and at most {} (the disputed amount)", money::text(low), money::text(high))
+            }
+        };
+        return Err(AppError::bad_input(
+            "awardedAmount",
+            format!("the majority voted {}: the award must be {range}", outcome.as_str()),
+        ));
     }
     let tally = json!({
         "forAssistingParty": votes.iter().filter(|v| **v == CommitteeVote::ForAssistingParty).count(),
@@ -586,6 +649,31 @@ pub async fn decide(
     deadlines::fulfil(&txn, viewer, now, id, DeadlineKind::Decision, now).await?;
     txn.commit().await?;
     Ok(model)
+}
+
+/// What a decision may award: from what the requesting party already accepts to what the assisting party claims,
+/// for the lines in dispute (every line when an item names none); lines outside the dispute count as approved.
+pub fn award_range(
+    dispute: &dispute::Model,
+    lines: &[entities::invoice_line::Model],
+) -> AppResult<(rust_decimal::Decimal, rust_decimal::Decimal)> {
+    let items = dispute.items.as_array().cloned().unwrap_or_default();
+    let whole = items.iter().any(|i| i["lineId"].is_null());
+    let disputed: Vec<String> = items.iter().filter_map(|i| i["lineId"].as_str().map(str::to_owned)).collect();
+    let (mut low, mut high) = (rust_decimal::Decimal::ZERO, rust_decimal::Decimal::ZERO);
+    for line in lines.iter().filter(|l| !l.waived) {
+        let amount = money::stored(&line.amount)?;
+        let approved = money::stored_opt(line.approved_amount.as_deref())?;
+        if whole || disputed.contains(&line.id.to_string()) {
+            money::add(&mut low, approved.unwrap_or_default().min(amount))?;
+            money::add(&mut high, amount)?;
+        } else {
+            let settled = approved.unwrap_or(amount);
+            money::add(&mut low, settled)?;
+            money::add(&mut high, settled)?;
+        }
+    }
+    Ok((low, high))
 }
 
 #[cfg(test)]

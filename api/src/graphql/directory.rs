@@ -6,17 +6,17 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::domain::directory::{
-    self as domain, AddCompactMemberInput, ContactInput, CreateCompactInput, CreateJurisdictionInput,
-    CreateResourceTypeInput, NoticeMembershipTerminationInput, RepresentativeInput, UpdateCompactInput,
-    UpdateJurisdictionInput,
+    self as domain, AddCommitteeMemberInput, AddCompactMemberInput, ContactInput, CreateCompactInput,
+    CreateJurisdictionInput, CreateResourceTypeInput, NoticeMembershipTerminationInput, RepresentativeInput,
+    UpdateCompactInput, UpdateJurisdictionInput,
 };
 use crate::domain::enums::{CompactKind, JurisdictionKind, ResourceKind, Role};
 use crate::domain::validate;
 use crate::error::AppError;
 use crate::graphql::connection::paginate;
 use crate::graphql::types::{
-    AuthorizedRepresentative, Compact, CompactConnection, Contact, Jurisdiction, JurisdictionConnection, Membership,
-    ResourceType, ResourceTypeConnection,
+    AuthorizedRepresentative, CommitteeMember, Compact, CompactConnection, Contact, Jurisdiction,
+    JurisdictionConnection, Membership, ResourceType, ResourceTypeConnection,
 };
 use crate::graphql::{RoleGuard, state, viewer};
 
@@ -251,6 +251,13 @@ pub struct CompactPayload {
     pub compact: Compact,
 }
 
+/// The result of seating a committee member.
+#[derive(SimpleObject)]
+pub struct CommitteeMemberPayload {
+    /// The seat as it is after the change.
+    pub committee_member: CommitteeMember,
+}
+
 /// The result of a mutation on a membership.
 #[derive(SimpleObject)]
 pub struct MembershipPayload {
@@ -403,6 +410,18 @@ impl DirectoryMutation {
     ) -> Result<CompactPayload> {
         let row = domain::update_compact(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(CompactPayload { compact: Compact(row) })
+    }
+
+    /// Seats a member on a compact's dispute committee for a term. Only seated members who do not come from a
+    /// party may be named to a hearing's quorum, vote and issue its decision. Administrators only.
+    #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
+    async fn add_committee_member(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: AddCommitteeMemberInput,
+    ) -> Result<CommitteeMemberPayload> {
+        let row = domain::add_committee_member(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
+        Ok(CommitteeMemberPayload { committee_member: CommitteeMember(row) })
     }
 
     /// Adds a jurisdiction to a compact as an active member. Administrators only.

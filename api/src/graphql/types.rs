@@ -87,8 +87,9 @@ impl Jurisdiction {
         let rows = loaders(ctx).load_one(MembershipsOf(self.0.id)).await?.unwrap_or_default();
         Ok(rows.into_iter().map(Membership).collect())
     }
-    /// What the jurisdiction holds and has available, by resource type: shown to the jurisdiction itself and to
-    /// the coordinators and observers of its compacts; empty for others.
+    /// What the jurisdiction holds and has available, by resource type, as far as the viewer may see it (the
+    /// README's visibility table: the jurisdiction itself, its compacts' coordinators, and the members, observers
+    /// and integrations of compacts that share inventory); empty for others.
     async fn inventory(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::missions::InventoryItem>> {
         let rows = loaders(ctx).load_one(crate::graphql::loaders::InventoryOf(self.0.id)).await?.unwrap_or_default();
         Ok(rows.into_iter().map(crate::graphql::missions::InventoryItem).collect())
@@ -202,6 +203,16 @@ impl Compact {
     /// Opaque, stable id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
+    }
+    /// The dispute committee's roster, by subject.
+    async fn committee(&self, ctx: &Context<'_>) -> Result<Vec<CommitteeMember>> {
+        use entities::committee_member;
+        let rows = committee_member::Entity::find()
+            .filter(committee_member::Column::CompactId.eq(self.0.id))
+            .order_by_asc(committee_member::Column::Subject)
+            .all(&state(ctx).db)
+            .await?;
+        Ok(rows.into_iter().map(CommitteeMember).collect())
     }
     /// Full name.
     async fn name(&self) -> &str {
@@ -544,6 +555,40 @@ impl Event {
             _ => EventContext { owner: None, coordinator, parties_only: true },
         };
         Ok(discloses_actor(viewer, e.actor_jurisdiction_id, e.compact_id, record))
+    }
+}
+
+/// A seat on a compact's dispute committee.
+pub struct CommitteeMember(pub entities::committee_member::Model);
+
+/// A seat on a compact's dispute committee, for a term.
+#[Object]
+impl CommitteeMember {
+    /// Opaque, stable id.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The member's token subject.
+    async fn subject(&self) -> &str {
+        &self.0.subject
+    }
+    /// The member's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The jurisdiction the member comes from; null for an at-large member. A member is recused from the disputes
+    /// of claims its jurisdiction is party to.
+    async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
+        let Some(id) = self.0.jurisdiction_id else { return Ok(None) };
+        Ok(loaders(ctx).load_one(JurisdictionById(id)).await?.map(Jurisdiction))
+    }
+    /// First day of the term.
+    async fn term_starts_on(&self) -> Date {
+        Date(self.0.term_starts_on)
+    }
+    /// Last day of the term; null when open-ended.
+    async fn term_ends_on(&self) -> Option<Date> {
+        self.0.term_ends_on.map(Date)
     }
 }
 
