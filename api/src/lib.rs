@@ -11,6 +11,8 @@ pub mod error;
 pub mod gate;
 pub mod graphql;
 pub mod http;
+#[cfg(test)]
+mod properties;
 pub mod scalars;
 pub mod scheduler;
 pub mod seed;
