@@ -603,3 +603,29 @@ async fn duplicate_recipients_cost_one_lookup_each() {
     assert_eq!(codes(&body), ["BAD_USER_INPUT"], "{body}");
     println!("26,000 recipientIds refused in {:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn an_operation_over_websocket_has_the_same_time_limit_as_over_http() {
+    let app = TestApp::spawn_with(Options {
+        configure: Box::new(|config| config.request_timeout_seconds = 1),
+        ..Options::default()
+    })
+    .await;
+    let token = app.admin();
+    let mut socket = ws_connect(&app).await;
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    socket.send(Message::text(init.to_string())).await.unwrap();
+    ws_until(&mut socket, |m| m["type"] == "connection_ack").await.unwrap();
+    // Hold the writer (SQLite's one connection; PostgreSQL's event-log lock) so the mutation cannot finish in time.
+    let blocker = api::domain::events::begin(&app.state.db).await.unwrap();
+    let create = "mutation { createResourceType(input: { category: \"Public Works\", kind: EQUIPMENT, name: \"Street Sweeper\" }) { resourceType { id } } }";
+    let subscribe = json!({ "type": "subscribe", "id": "slow", "payload": { "query": create } });
+    socket.send(Message::text(subscribe.to_string())).await.unwrap();
+    let answer = ws_until(&mut socket, |m| m["id"] == "slow").await.unwrap();
+    drop(blocker);
+    assert_eq!(answer["type"], "error", "{answer}");
+    assert_eq!(answer["payload"][0]["extensions"]["code"], "TIMEOUT", "{answer}");
+    let data =
+        app.ok(&token, "{ resourceTypes(filter: { nameContains: \"sweeper\" }) { totalCount } }", json!({})).await;
+    assert_eq!(data["resourceTypes"]["totalCount"], 0, "the timed-out mutation left nothing behind");
+}
