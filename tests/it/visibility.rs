@@ -116,6 +116,52 @@ async fn record(
     paths
 }
 
+/// Every event `statusChanges(after: 0)` replays to the caller: the subscription path. The replay ends with the
+/// change of `marker`, a membership (a directory record every authenticated caller sees) that begins after
+/// everything else.
+async fn replayed(app: &TestApp, token: Option<&str>, marker: &Value) -> Vec<Value> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let mut request = app.ws_url().into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let payload = token.map_or(json!({}), |t| json!({ "Authorization": format!("Bearer {t}") }));
+    socket.send(Message::text(json!({ "type": "connection_init", "payload": payload }).to_string())).await.unwrap();
+    let query = "subscription { statusChanges(after: \"0\") { event { recordType recordId action redacted actor { jurisdictionId } } } }";
+    let subscribe = json!({ "type": "subscribe", "id": "1", "payload": { "query": query } });
+    let mut events = Vec::new();
+    let mut subscribed = false;
+    loop {
+        let next = tokio::time::timeout(std::time::Duration::from_secs(20), socket.next()).await;
+        let Ok(Some(Ok(message))) = next else { panic!("the replay stopped before its end: {next:?}") };
+        match message {
+            Message::Text(text) => {
+                let value: Value = serde_json::from_str(&text).unwrap();
+                if value["type"] == "connection_ack" && !subscribed {
+                    socket.send(Message::text(subscribe.to_string())).await.unwrap();
+                    subscribed = true;
+                } else if value["type"] == "next" {
+                    let event = value["payload"]["data"]["statusChanges"]["event"].clone();
+                    let end = event["recordId"] == *marker;
+                    events.push(event);
+                    if end {
+                        break;
+                    }
+                }
+            }
+            Message::Close(_) => break,
+            _ => {}
+        }
+    }
+    events
+}
+
+fn streamed(events: &[Value], id: &Value) -> bool {
+    events.iter().any(|e| e["recordId"] == *id)
+}
+
 #[tokio::test]
 async fn the_readme_table_is_what_every_read_path_shows() {
     let (app, _clock) = app_at(start()).await;
@@ -190,6 +236,20 @@ async fn the_readme_table_is_what_every_read_path_shows() {
 
     let mut checked = 0;
     let mut shared = false;
+    let mut streams: BTreeMap<(&str, bool), Vec<Value>> = BTreeMap::new();
+    let subscription_cells = std::cell::Cell::new(0usize);
+    // A record reached by the subscription path only where it has events at all (the administrator sees them all).
+    let admin = app.admin();
+    let marker = app
+        .ok(
+            &admin,
+            "mutation ($input: AddCompactMemberInput!) { addCompactMember(input: $input) { membership { id } } }",
+            json!({ "input": { "compactId": seed("compact", "ct-imac"), "jurisdictionId": seed("jurisdiction", "kerrville"),
+                "joinedOn": "2026-12-01" } }),
+        )
+        .await["addCompactMember"]["membership"]["id"]
+        .clone();
+    let everything = replayed(&app, Some(&admin), &marker).await;
     for (row, expected) in &rows {
         if row.contains("shares inventory") && !shared {
             let mut active: entities::compact::ActiveModel =
@@ -200,15 +260,28 @@ async fn the_readme_table_is_what_every_read_path_shows() {
         }
         for caller in CALLERS {
             let token = who[caller].as_deref();
+            if let std::collections::btree_map::Entry::Vacant(slot) = streams.entry((caller, shared)) {
+                slot.insert(replayed(&app, token, &marker).await);
+            }
+            let stream = &streams[&(caller, shared)];
+            // The subscription path of a record with events: whether the replay carries any of them.
+            let sub = |id: &Value| {
+                let has_events = streamed(&everything, id);
+                subscription_cells.set(subscription_cells.get() + usize::from(has_events));
+                has_events.then(|| ("subscription", streamed(stream, id)))
+            };
             let sees = match row.as_str() {
                 r if r.starts_with("`Jurisdiction`") => {
                     let id = json!(seed("jurisdiction", "provo").to_string());
-                    let paths = record(&app, token, "jurisdiction", "jurisdictions", Some("Jurisdiction"), &id).await;
+                    let mut paths =
+                        record(&app, token, "jurisdiction", "jurisdictions", Some("Jurisdiction"), &id).await;
+                    paths.extend(sub(&id));
                     agree(r, caller, &paths)
                 }
                 r if r.starts_with("`Compact`") => {
                     let id = json!(seed("compact", "aacog-rma").to_string());
-                    let paths = record(&app, token, "compact", "compacts", Some("Compact"), &id).await;
+                    let mut paths = record(&app, token, "compact", "compacts", Some("Compact"), &id).await;
+                    paths.extend(sub(&id));
                     agree(r, caller, &paths)
                 }
                 r if r.starts_with("`Membership`") => {
@@ -222,11 +295,10 @@ async fn the_readme_table_is_what_every_read_path_shows() {
                     let found =
                         read(&app, token, "query ($id: ID!) { membership(id: $id) { id } }", json!({ "id": known }))
                             .await;
-                    agree(
-                        r,
-                        caller,
-                        &[("nested", !membership.is_null()), ("lookup", !found["membership"]["id"].is_null())],
-                    )
+                    let mut paths =
+                        vec![("nested", !membership.is_null()), ("lookup", !found["membership"]["id"].is_null())];
+                    paths.extend(sub(&known));
+                    agree(r, caller, &paths)
                 }
                 r if r.starts_with("`ResourceType`") => {
                     let listed = read(
@@ -240,7 +312,8 @@ async fn the_readme_table_is_what_every_read_path_shows() {
                 }
                 r if r.starts_with("`Incident`") => {
                     let id = json!(seed("incident", "emigration-creek-flood-2026").to_string());
-                    let paths = record(&app, token, "incident", "incidents", Some("Incident"), &id).await;
+                    let mut paths = record(&app, token, "incident", "incidents", Some("Incident"), &id).await;
+                    paths.extend(sub(&id));
                     agree(r, caller, &paths)
                 }
                 r if r.starts_with("`ResourceRequest`") => {
@@ -263,6 +336,7 @@ async fn the_readme_table_is_what_every_read_path_shows() {
                             .any(|s| s["status"] == "DRAFT" && s["count"].as_i64() > Some(0));
                         paths.push(("dashboard", drafts));
                     }
+                    paths.extend(sub(id));
                     agree(r, caller, &paths)
                 }
                 r if r.starts_with("`Offer`") => {
@@ -278,7 +352,9 @@ async fn the_readme_table_is_what_every_read_path_shows() {
                     let in_request = nested["resourceRequest"]["offers"]
                         .as_array()
                         .is_some_and(|o| o.iter().any(|o| o["id"] == offer));
-                    agree(r, caller, &[("lookup", found["offer"]["id"] == offer), ("nested", in_request)])
+                    let mut paths = vec![("lookup", found["offer"]["id"] == offer), ("nested", in_request)];
+                    paths.extend(sub(&offer));
+                    agree(r, caller, &paths)
                 }
                 r if r.starts_with("`Event.actor`") => {
                     let q = "query ($id: ID!) { resourceRequest(id: $id) { history(first: 100) { edges { node { action redacted actor { subject jurisdictionId } payload } } } } }";
@@ -303,13 +379,23 @@ async fn the_readme_table_is_what_every_read_path_shows() {
                             );
                             assert_eq!(reopened["payload"], json!({}), "{caller}");
                         }
-                        agree(r, caller, &[("history", shown)])
+                        let mut paths = vec![("history", shown)];
+                        if let Some(live) =
+                            stream.iter().find(|e| e["recordId"] == broadcast["id"] && e["action"] == "REOPENED")
+                        {
+                            paths.push((
+                                "subscription",
+                                live["actor"]["jurisdictionId"] == utco_id && live["redacted"] == false,
+                            ));
+                        }
+                        agree(r, caller, &paths)
                     } else {
                         false
                     }
                 }
                 r if r.starts_with("`Agreement`") => {
-                    let paths = record(&app, token, "agreement", "agreements", None, &agreement).await;
+                    let mut paths = record(&app, token, "agreement", "agreements", None, &agreement).await;
+                    paths.extend(sub(&agreement));
                     agree(r, caller, &paths)
                 }
                 r if r.starts_with("`Amendment`") => {
@@ -318,10 +404,14 @@ async fn the_readme_table_is_what_every_read_path_shows() {
                     let nested = data["agreement"]["amendments"]
                         .as_array()
                         .is_some_and(|a| a.iter().any(|a| a["id"] == amendment));
-                    agree(r, caller, &[("nested", nested)])
+                    let mut paths = vec![("nested", nested)];
+                    paths.extend(sub(&amendment));
+                    agree(r, caller, &paths)
                 }
                 r if r.starts_with("`Deployment`") => {
-                    let paths = record(&app, token, "deployment", "deployments", Some("Deployment"), &deployment).await;
+                    let mut paths =
+                        record(&app, token, "deployment", "deployments", Some("Deployment"), &deployment).await;
+                    paths.extend(sub(&deployment));
                     agree(r, caller, &paths)
                 }
                 r if r.starts_with("`InventoryItem.notes`") => {
@@ -348,22 +438,33 @@ async fn the_readme_table_is_what_every_read_path_shows() {
                     )
                     .await;
                     let nested = nested["jurisdiction"]["inventory"].as_array().is_some_and(|i| !i.is_empty());
-                    agree(r, caller, &[("list", listed), ("nested", nested)])
+                    let item =
+                        everything.iter().find(|e| e["recordType"] == "INVENTORY_ITEM").map(|e| e["recordId"].clone());
+                    let mut paths = vec![("list", listed), ("nested", nested)];
+                    if let Some(item) = item {
+                        paths.extend(sub(&item));
+                    }
+                    agree(r, caller, &paths)
                 }
                 r if r.starts_with("`Claim`") => {
-                    let paths = record(&app, token, "claim", "claims", Some("Claim"), &claim).await;
+                    let mut paths = record(&app, token, "claim", "claims", Some("Claim"), &claim).await;
+                    paths.extend(sub(&claim));
                     agree(r, caller, &paths)
                 }
                 r if r.starts_with("`Dispute`") => {
                     let found =
                         read(&app, token, "query ($id: ID!) { dispute(id: $id) { id } }", json!({ "id": dispute }))
                             .await;
-                    agree(r, caller, &[("lookup", found["dispute"]["id"] == dispute)])
+                    let mut paths = vec![("lookup", found["dispute"]["id"] == dispute)];
+                    paths.extend(sub(&dispute));
+                    agree(r, caller, &paths)
                 }
                 r if r.starts_with("`Deadline`") => {
                     let listed =
                         read(&app, token, "{ deadlines(first: 100) { edges { node { id } } } }", json!({})).await;
-                    agree(r, caller, &[("list", ids(&listed["deadlines"]).contains(&deadline))])
+                    let mut paths = vec![("list", ids(&listed["deadlines"]).contains(&deadline))];
+                    paths.extend(sub(&deadline));
+                    agree(r, caller, &paths)
                 }
                 other => panic!("the table has a row this test does not know how to check: {other}"),
             };
@@ -371,5 +472,6 @@ async fn the_readme_table_is_what_every_read_path_shows() {
             checked += 1;
         }
     }
-    println!("visibility cells checked: {checked}");
+    println!("visibility cells checked: {checked}, {} of them on the subscription path too", subscription_cells.get());
+    assert!(subscription_cells.get() >= 80, "the subscription path was checked for too few cells");
 }
