@@ -629,3 +629,100 @@ async fn an_operation_over_websocket_has_the_same_time_limit_as_over_http() {
         app.ok(&token, "{ resourceTypes(filter: { nameContains: \"sweeper\" }) { totalCount } }", json!({})).await;
     assert_eq!(data["resourceTypes"]["totalCount"], 0, "the timed-out mutation left nothing behind");
 }
+
+/// Every argument path (up to four levels into input objects) of every root field whose type is `leaf`.
+async fn leaf_inputs(app: &TestApp, leaf: &str) -> (Value, Vec<(String, String, Value, Vec<String>)>) {
+    let introspection = format!(
+        "{{ __schema {{ types {{ name kind enumValues {{ name }}
+           fields {{ name args {{ name defaultValue type {{ {TYPE_REF} }} }} }}
+           inputFields {{ name defaultValue type {{ {TYPE_REF} }} }} }} }} }}"
+    );
+    let schema = app.ok(&app.admin(), &introspection, json!({})).await;
+    let types = schema["__schema"]["types"].clone();
+    let mut found = Vec::new();
+    for root in ["Query", "Mutation"] {
+        let root_type = types.as_array().unwrap().iter().find(|t| t["name"] == root).unwrap().clone();
+        for field in root_type["fields"].as_array().unwrap() {
+            let field_name = field["name"].as_str().unwrap().to_owned();
+            if field_name.starts_with('_') {
+                continue;
+            }
+            for arg in field["args"].as_array().unwrap() {
+                let mut stack = vec![(vec![arg["name"].as_str().unwrap().to_owned()], arg.clone())];
+                while let Some((path, input)) = stack.pop() {
+                    let (list, named) = unwrap_named(&input["type"]);
+                    let mut path = path;
+                    if list {
+                        // Into the first element of a list.
+                        path.push("#".to_owned());
+                    }
+                    if named == leaf {
+                        found.push((root.to_owned(), field_name.clone(), arg.clone(), path));
+                    } else if path.len() < 6
+                        && let Some(ty) =
+                            types.as_array().unwrap().iter().find(|t| t["name"] == named && t["kind"] == "INPUT_OBJECT")
+                    {
+                        for inner in ty["inputFields"].as_array().unwrap() {
+                            let mut inner_path = path.clone();
+                            inner_path.push(inner["name"].as_str().unwrap().to_owned());
+                            stack.push((inner_path, inner.clone()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (types, found)
+}
+
+/// Sends `value` at `path` of the argument, every required field of it sampled; returns the response.
+async fn send_at(app: &TestApp, types: &Value, input: &(String, String, Value, Vec<String>), value: Value) -> Value {
+    let (root, field_name, arg, path) = input;
+    let mut argument = sample(types, &arg["type"], 1);
+    let mut slot = &mut argument;
+    for key in &path[1..] {
+        if key == "#" {
+            if !slot.as_array().is_some_and(|a| !a.is_empty()) {
+                *slot = json!([{}]);
+            }
+            slot = &mut slot[0];
+        } else {
+            if !slot.is_object() {
+                *slot = json!({});
+            }
+            slot = &mut slot[key.as_str()];
+        }
+    }
+    *slot = value;
+    let op = if root == "Query" { "query" } else { "mutation" };
+    let doc = format!("{op} ($v: {}) {{ {field_name}({}: $v) {{ __typename }} }}", type_string(&arg["type"]), path[0]);
+    app.gql(Some(&app.admin()), &doc, json!({ "v": argument })).await.1
+}
+
+#[tokio::test]
+async fn every_text_input_refuses_control_characters_and_every_decimal_its_bound() {
+    let app = TestApp::spawn().await;
+    let events = app.event_count().await;
+    let (types, texts) = leaf_inputs(&app, "String").await;
+    for input in &texts {
+        let body = send_at(&app, &types, input, json!("text\u{0}with a NUL")).await;
+        assert_eq!(codes(&body), ["BAD_USER_INPUT"], "{}.{}({}): {body}", input.0, input.1, input.3.join("."));
+    }
+    let (types, decimals) = leaf_inputs(&app, "Decimal").await;
+    for input in &decimals {
+        for amount in ["79228162514264337593543950335", "1000000000000", "0.00001"] {
+            let body = send_at(&app, &types, input, json!(amount)).await;
+            assert_eq!(
+                codes(&body),
+                ["BAD_USER_INPUT"],
+                "{}.{}({}) = {amount}: {body}",
+                input.0,
+                input.1,
+                input.3.join(".")
+            );
+        }
+    }
+    println!("text inputs checked: {}, decimal inputs checked: {}", texts.len(), decimals.len());
+    assert!(texts.len() >= 60 && decimals.len() >= 8, "{} text and {} decimal inputs", texts.len(), decimals.len());
+    assert_eq!(app.event_count().await, events, "nothing was written");
+}
