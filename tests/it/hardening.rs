@@ -682,7 +682,7 @@ async fn send_at(app: &TestApp, types: &Value, input: &(String, String, Value, V
     let mut slot = &mut argument;
     for key in &path[1..] {
         if key == "#" {
-            if !slot.as_array().is_some_and(|a| !a.is_empty()) {
+            if slot.as_array().is_none_or(|a| a.is_empty()) {
                 *slot = json!([{}]);
             }
             slot = &mut slot[0];
