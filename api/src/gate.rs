@@ -347,6 +347,9 @@ impl Shape {
     }
 }
 
+/// How many fragments may spread one another in a chain (the library itself stops at 64 levels of nesting).
+const MAX_FRAGMENT_CHAIN: usize = 64;
+
 /// Measures every operation and every fragment definition of `document` as it would be once expanded. Each
 /// fragment is measured once (memoized); a fragment that spreads itself counts nothing for the cycle (validation
 /// refuses cycles).
@@ -363,6 +366,11 @@ pub fn measure(document: &ExecutableDocument) -> Shape {
             }
             if self.visiting.contains(&name) {
                 return Shape::default();
+            }
+            if self.visiting.len() >= MAX_FRAGMENT_CHAIN {
+                // Deeper than any document should chain fragments: count it as over every limit, and stop
+                // recursing before the stack does.
+                return Shape { selections: u64::MAX, aliases: 0 };
             }
             let Some((key, fragment)) = self.document.fragments.get_key_value(name) else { return Shape::default() };
             self.visiting.push(key.as_str());
@@ -651,6 +659,19 @@ mod tests {
         let shape = measure(&document);
         assert!(started.elapsed() < std::time::Duration::from_millis(50));
         assert!(shape.selections > 1 << 60, "{shape:?}");
+    }
+
+    #[test]
+    fn long_fragment_chains_are_refused_without_deep_recursion() {
+        let mut doc = String::from("{ ...F0 }");
+        for i in 0..5000 {
+            doc.push_str(&format!(" fragment F{i} on Query {{ ...F{} }}", i + 1));
+        }
+        doc.push_str(" fragment F5000 on Query { a }");
+        let store = PersistedQueries::new(8, 1 << 20);
+        let big = Limits { max_query_bytes: 1 << 20, ..limits() };
+        let refused = admit(&big, &store, Request::new(doc), Transport::Post, false).err().unwrap();
+        assert_eq!(refused.error.code(), "GRAPHQL_VALIDATION_FAILED");
     }
 
     #[test]

@@ -79,9 +79,9 @@ pub async fn serve(
 
     let header_timeout = Duration::from_secs(state.config.header_read_timeout_seconds.max(1));
     let app = router(state);
-    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    // HTTP/1.1 only: hyper has no header-read timeout for cleartext HTTP/2, which a slow client could hold open.
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new()).http1_only();
     builder.http1().timer(TokioTimer::new()).header_read_timeout(header_timeout);
-    builder.http2().timer(TokioTimer::new()).keep_alive_interval(Some(Duration::from_secs(30)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {

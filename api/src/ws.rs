@@ -378,6 +378,17 @@ where
                             }
                             continue;
                         }
+                        // A representative's authority is read from the directory for every operation, as over HTTP.
+                        if representative
+                            && let Err(err) = crate::domain::directory::ensure_listed(&state.read_db, &viewer).await
+                        {
+                            let mut last = reject(4403, format!("Forbidden: {}", err.message())).await;
+                            let closing = last.pop();
+                            for m in last {
+                                let _ = sink.send(m).await;
+                            }
+                            break closing;
+                        }
                         let admitted = match gate::admit(&state.limits, &state.persisted, request, Transport::WebSocket, false) {
                             Ok(admitted) => admitted,
                             Err(refusal) => {
@@ -399,7 +410,15 @@ where
                         let task = tokio::spawn(run_subscription(
                             schema.clone(),
                             state.persisted.clone(),
-                            Operation { request, register: admitted.register, id: id.clone(), time_limit },
+                            Operation {
+                                request,
+                                register: admitted.register,
+                                id: id.clone(),
+                                time_limit,
+                                // A mutation over the socket wakes this instance's subscribers (and re-checks of
+                                // authority) as one over HTTP does.
+                                commits: (admitted.operation == OperationType::Mutation).then(|| state.bus.clone()),
+                            },
                             out_tx.clone(),
                             Duration::from_secs(config.ws_send_timeout_seconds),
                         ));
@@ -439,6 +458,8 @@ struct Operation {
     id: String,
     /// The time limit of a query or mutation (none for a subscription, which lives as long as the client wants).
     time_limit: Option<Duration>,
+    /// The bus to signal once a mutation has run.
+    commits: Option<crate::bus::EventBus>,
 }
 
 fn coded(error: &AppError) -> Vec<Value> {
@@ -453,7 +474,7 @@ async fn run_subscription(
     out: mpsc::Sender<Out>,
     send_timeout: Duration,
 ) {
-    let Operation { request, mut register, id, time_limit } = operation;
+    let Operation { request, mut register, id, time_limit, commits } = operation;
     let mut responses = schema.execute_stream(request);
     let mut first = true;
     loop {
@@ -470,6 +491,9 @@ async fn run_subscription(
         let Some(mut response) = next else { break };
         if first {
             gate::settle(&persisted, register.take(), &response);
+            if let Some(bus) = &commits {
+                bus.notify();
+            }
         }
         gate::label_errors(&mut response);
         let request_error = first && gate::is_request_error(&response);

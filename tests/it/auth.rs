@@ -368,3 +368,41 @@ async fn authority_comes_from_the_directory_and_ends_with_deactivation() {
     }
     assert_eq!(code, Some(4403));
 }
+
+#[tokio::test]
+async fn every_websocket_operation_of_a_representative_reads_the_directory() {
+    use futures_util::{SinkExt, StreamExt};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let app = TestApp::seeded().await;
+    let token = app.token("utco-em", Some(seed("jurisdiction", "utah-county")), &["AUTHORIZED_REPRESENTATIVE"], &[]);
+    let mut request = app.ws_url().into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    socket.send(Message::text(init.to_string())).await.unwrap();
+    let ack = socket.next().await.unwrap().unwrap();
+    assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack:?}");
+    // Deactivated behind the server's back: no commit through this instance wakes the connection.
+    let id = seed("representative", "utah-county:0");
+    let mut row: entities::authorized_representative::ActiveModel =
+        entities::authorized_representative::Entity::find_by_id(id).one(&app.state.db).await.unwrap().unwrap().into();
+    row.active = Set(false);
+    row.update(&app.state.db).await.unwrap();
+    let query = json!({ "type": "subscribe", "id": "1", "payload": { "query": "{ viewer { subject } }" } });
+    socket.send(Message::text(query.to_string())).await.unwrap();
+    let mut outcome = None;
+    while let Some(Ok(message)) = socket.next().await {
+        match message {
+            Message::Close(frame) => {
+                outcome = frame.map(|f| u16::from(f.code));
+                break;
+            }
+            Message::Text(text) if text.contains("\"next\"") => panic!("the operation ran: {text}"),
+            _ => {}
+        }
+    }
+    assert_eq!(outcome, Some(4403));
+}

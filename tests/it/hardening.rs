@@ -725,3 +725,25 @@ async fn every_text_input_refuses_control_characters_and_every_decimal_its_bound
     assert!(texts.len() >= 60 && decimals.len() >= 8, "{} text and {} decimal inputs", texts.len(), decimals.len());
     assert_eq!(app.event_count().await, events, "nothing was written");
 }
+
+#[tokio::test]
+async fn cursors_no_list_can_reach_are_refused() {
+    use base64::Engine;
+    let app = TestApp::seeded().await;
+    let admin = app.admin();
+    for position in [u64::MAX, i64::MAX as u64, 1 << 53] {
+        let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("o:{position}"));
+        for list in ["jurisdictions", "resourceTypes", "incidents"] {
+            let query = format!("{{ {list}(after: \"{cursor}\") {{ totalCount }} }}");
+            let (_, body) = app.gql(Some(&admin), &query, json!({})).await;
+            assert_eq!(codes(&body), ["BAD_USER_INPUT"], "{list} after {position}: {body}");
+        }
+    }
+    // A cursor this server gave out still works.
+    let page = app.ok(&admin, "{ jurisdictions(first: 2) { edges { cursor } } }", json!({})).await;
+    let cursor = page["jurisdictions"]["edges"][1]["cursor"].as_str().unwrap().to_owned();
+    let next = app
+        .ok(&admin, &format!("{{ jurisdictions(first: 2, after: \"{cursor}\") {{ edges {{ cursor }} }} }}"), json!({}))
+        .await;
+    assert_eq!(next["jurisdictions"]["edges"].as_array().unwrap().len(), 2);
+}

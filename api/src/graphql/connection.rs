@@ -139,6 +139,9 @@ pub fn cost(first: Option<i32>, child_complexity: usize) -> usize {
     1 + edges.saturating_mul(child_complexity)
 }
 
+/// The largest position a cursor may name: far beyond any table, well within the drivers' signed 64-bit offsets.
+const MAX_CURSOR_POSITION: u64 = 1 << 53;
+
 /// Validates `first` and `after` into a limit and an offset.
 pub fn window(first: Option<i32>, after: Option<String>) -> AppResult<(u64, u64)> {
     let first = first.unwrap_or(DEFAULT_PAGE);
@@ -146,7 +149,15 @@ pub fn window(first: Option<i32>, after: Option<String>) -> AppResult<(u64, u64)
         return Err(AppError::bad_input("first", format!("first must be between 0 and {MAX_PAGE}")));
     }
     let offset = match after {
-        Some(cursor) => Cursor::decode_cursor(&cursor).map_err(|e| AppError::bad_input("after", e.to_string()))?.0 + 1,
+        Some(cursor) => {
+            let position = Cursor::decode_cursor(&cursor).map_err(|e| AppError::bad_input("after", e.to_string()))?.0;
+            // A cursor is a position in a list the database can page through: refuse one no list can reach, rather
+            // than let it overflow here or in the database driver.
+            if position >= MAX_CURSOR_POSITION {
+                return Err(AppError::bad_input("after", "the cursor is not one this server gave out"));
+            }
+            position + 1
+        }
         None => 0,
     };
     Ok((first as u64, offset))

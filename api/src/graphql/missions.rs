@@ -813,7 +813,10 @@ impl InventoryItem {
                 .await?
                 .unwrap_or_default()
                 .iter()
-                .any(|m| viewer.compact_ids.contains(&m.compact_id));
+                .any(|m| {
+                    viewer.compact_ids.contains(&m.compact_id)
+                        && m.status == crate::domain::enums::MembershipStatus::Active.as_str()
+                });
         Ok(crate::domain::access::sees_inventory_notes(viewer, owner, coordinates_owner)
             .then_some(self.0.notes.as_deref())
             .flatten())
