@@ -213,6 +213,10 @@ pub struct Config {
     /// prevention on GET.
     #[arg(long, env = "MUTUAL_AID_PROFILE", value_enum, default_value = "development", global = true)]
     pub profile: Profile,
+    /// Origins whose browser pages may call the API (CORS), comma-separated, each `scheme://host[:port]`; none by
+    /// default, so a dashboard served from another origin must be listed here.
+    #[arg(long, env = "MUTUAL_AID_CORS_ALLOWED_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_allowed_origins: Vec<String>,
     /// The credential of the federation gateway, sent in the `Gateway-Secret` header; in the production profile
     /// only a request carrying it may introspect and read `_service { sdl }`. At least 32 bytes.
     #[arg(long, env = "MUTUAL_AID_GATEWAY_SECRET", global = true, hide_env_values = true)]

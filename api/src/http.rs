@@ -53,18 +53,43 @@ pub fn router(state: AppState) -> Router {
         schema.clone()
     };
     let max_body = state.config.max_body_bytes;
+    let cors = cors(&state.config.cors_allowed_origins);
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .with_state(Http { state, schema, gateway })
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(cors)
         .layer(CompressionLayer::new())
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+}
+
+/// The CORS policy: the configured origins only (none by default), the methods and headers a GraphQL client sends,
+/// preflights cached for ten minutes. Bearer tokens travel in a header, so no credentials (cookies) are allowed.
+fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .map(|o| o.trim().trim_end_matches('/'))
+        .filter(|o| !o.is_empty())
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            axum::http::HeaderName::from_static("apollo-require-preflight"),
+            axum::http::HeaderName::from_static("x-apollo-operation-name"),
+        ])
+        .max_age(Duration::from_secs(600))
 }
 
 /// Serves until `shutdown` resolves, then stops accepting and drains requests in flight. A client that does not

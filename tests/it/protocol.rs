@@ -235,3 +235,60 @@ async fn a_request_past_the_time_limit_is_answered_504_and_commits_nothing() {
         app.ok(&token, "{ resourceTypes(filter: { nameContains: \"sweeper\" }) { totalCount } }", json!({})).await;
     assert_eq!(data["resourceTypes"]["totalCount"], 0, "the timed-out mutation left nothing behind");
 }
+
+#[tokio::test]
+async fn cross_origin_pages_are_served_only_from_the_configured_origins() {
+    let app = TestApp::spawn_with(Options {
+        configure: Box::new(|config| {
+            config.cors_allowed_origins =
+                vec!["https://dashboard.example.org".into(), " http://localhost:5173/ ".into()]
+        }),
+        ..Options::default()
+    })
+    .await;
+    for origin in ["https://dashboard.example.org", "http://localhost:5173"] {
+        let preflight = app
+            .client
+            .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "authorization, content-type")
+            .send()
+            .await
+            .unwrap();
+        assert!(preflight.status().is_success(), "{origin}: {}", preflight.status());
+        assert_eq!(preflight.headers()["access-control-allow-origin"], origin);
+        let allowed = preflight.headers()["access-control-allow-headers"].to_str().unwrap().to_lowercase();
+        assert!(allowed.contains("authorization") && allowed.contains("content-type"), "{allowed}");
+        let actual = app
+            .client
+            .post(app.url("/graphql"))
+            .header("origin", origin)
+            .json(&json!({ "query": "{ viewer { authenticated } }" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(actual.headers()["access-control-allow-origin"], origin);
+    }
+    // Another origin gets no grant, on the preflight or the request.
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+        .header("origin", "https://evil.example.com")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.headers().get("access-control-allow-origin").is_none());
+    // By default no origin is granted.
+    let default = TestApp::spawn().await;
+    let response = default
+        .client
+        .post(default.url("/graphql"))
+        .header("origin", "https://dashboard.example.org")
+        .json(&json!({ "query": "{ viewer { authenticated } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().get("access-control-allow-origin").is_none());
+}
