@@ -280,15 +280,11 @@ where
     tokio::pin!(recheck);
     let mut recheck_armed = false;
 
-    let ended: Option<Message> = loop {
+    // What to send when the loop ends (a notice and the close frame), after the subscriptions are stopped.
+    let ended: Vec<Message> = loop {
         tokio::select! {
             () = &mut expired => {
-                let mut last = reject(4403, "Forbidden: the token expired".into()).await;
-                let closing = last.pop();
-                for m in last {
-                    let _ = sink.send(m).await;
-                }
-                break closing;
+                break reject(4403, "Forbidden: the token expired".into()).await;
             }
             changed = commits.changed(), if representative => {
                 if changed.is_err() {
@@ -302,12 +298,7 @@ where
             () = &mut recheck, if recheck_armed => {
                 recheck_armed = false;
                 if let Err(err) = crate::domain::directory::ensure_listed(&state.read_db, &viewer).await {
-                    let mut last = reject(4403, format!("Forbidden: {}", err.message())).await;
-                    let closing = last.pop();
-                    for m in last {
-                        let _ = sink.send(m).await;
-                    }
-                    break closing;
+                    break reject(4403, format!("Forbidden: {}", err.message())).await;
                 }
             }
             _ = keepalive.tick() => {
@@ -316,7 +307,7 @@ where
                     Protocol::Legacy => json!({ "type": "ka" }),
                 };
                 if sink.send(text(ping)).await.is_err() {
-                    break None;
+                    break vec![];
                 }
             }
             Some(out) = out_rx.recv() => {
@@ -335,37 +326,37 @@ where
                     }
                 };
                 if sink.send(text(message)).await.is_err() {
-                    break None;
+                    break vec![];
                 }
             }
             incoming = stream.next() => {
                 let body = match incoming {
                     Some(Ok(Message::Text(body))) => body,
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break None,
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break vec![],
                     Some(Ok(_)) => continue,
                 };
                 let Ok(message) = serde_json::from_str::<Value>(body.as_str()) else {
-                    break Some(close(4400, "Invalid message"));
+                    break vec![close(4400, "Invalid message")];
                 };
                 let kind = message["type"].as_str().unwrap_or_default();
                 match (protocol, kind) {
                     (Protocol::TransportWs, "ping") => {
                         if sink.send(text(json!({ "type": "pong" }))).await.is_err() {
-                            break None;
+                            break vec![];
                         }
                     }
                     (Protocol::TransportWs, "pong") => {}
-                    (_, "connection_init") => break Some(close(4429, "Too many initialisation requests")),
+                    (_, "connection_init") => break vec![close(4429, "Too many initialisation requests")],
                     (Protocol::TransportWs, "subscribe") | (Protocol::Legacy, "start") => {
                         let Some(id) = message["id"].as_str().map(str::to_owned) else {
-                            break Some(close(4400, "A subscription needs an id"));
+                            break vec![close(4400, "A subscription needs an id")];
                         };
                         if subscriptions.contains_key(&id) {
-                            break Some(close(4409, &format!("Subscriber for {id} already exists")));
+                            break vec![close(4409, &format!("Subscriber for {id} already exists"))];
                         }
                         let request: Request = match serde_json::from_value(message["payload"].clone()) {
                             Ok(request) => request,
-                            Err(_) => break Some(close(4400, "Invalid subscription payload")),
+                            Err(_) => break vec![close(4400, "Invalid subscription payload")],
                         };
                         if subscriptions.len() >= config.ws_max_subscriptions {
                             let error = AppError::RateLimited(format!(
@@ -374,7 +365,7 @@ where
                             ));
                             let errors = coded(&error);
                             if sink.send(text(json!({ "type": "error", "id": id, "payload": errors }))).await.is_err() {
-                                break None;
+                                break vec![];
                             }
                             continue;
                         }
@@ -382,19 +373,14 @@ where
                         if representative
                             && let Err(err) = crate::domain::directory::ensure_listed(&state.read_db, &viewer).await
                         {
-                            let mut last = reject(4403, format!("Forbidden: {}", err.message())).await;
-                            let closing = last.pop();
-                            for m in last {
-                                let _ = sink.send(m).await;
-                            }
-                            break closing;
+                            break reject(4403, format!("Forbidden: {}", err.message())).await;
                         }
                         let admitted = match gate::admit(&state.limits, &state.persisted, request, Transport::WebSocket, false) {
                             Ok(admitted) => admitted,
                             Err(refusal) => {
                                 let errors = vec![serde_json::to_value(refusal.to_server_error()).unwrap_or(Value::Null)];
                                 if sink.send(text(json!({ "type": "error", "id": id, "payload": errors }))).await.is_err() {
-                                    break None;
+                                    break vec![];
                                 }
                                 continue;
                             }
@@ -432,12 +418,12 @@ where
                             if protocol == Protocol::Legacy
                                 && sink.send(text(json!({ "type": "complete", "id": id }))).await.is_err()
                             {
-                                break None;
+                                break vec![];
                             }
                         }
                     }
-                    (Protocol::Legacy, "connection_terminate") => break None,
-                    _ => break Some(close(4400, &format!("Unexpected message type {kind:?}"))),
+                    (Protocol::Legacy, "connection_terminate") => break vec![],
+                    _ => break vec![close(4400, &format!("Unexpected message type {kind:?}"))],
                 }
             }
         }
@@ -445,7 +431,7 @@ where
     for (_, task) in subscriptions.drain() {
         task.abort();
     }
-    if let Some(message) = ended {
+    for message in ended {
         let _ = sink.send(message).await;
     }
     let _ = sink.close().await;
