@@ -6,7 +6,7 @@ use entities::{
     agreement, claim, compact, deadline, deployment, dispute, incident, inventory_item, membership, offer,
     request_recipient, resource_request,
 };
-use sea_orm::sea_query::{Expr, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
 
@@ -19,14 +19,20 @@ fn nothing() -> Condition {
     Condition::all().add(Expr::cust("1 = 0"))
 }
 
-/// The jurisdictions that are members of any compact the viewer is scoped to.
-fn members_of_scoped_compacts(viewer: &Viewer) -> sea_orm::sea_query::SelectStatement {
+/// The jurisdictions that are active members of the compacts `compacts` selects (a condition on the membership's
+/// compact).
+fn active_members_of(compacts: SimpleExpr) -> SelectStatement {
     Query::select()
         .column(membership::Column::JurisdictionId)
         .from(membership::Entity)
-        .and_where(membership::Column::CompactId.is_in(viewer.scoped_compacts()))
+        .and_where(compacts)
         .and_where(membership::Column::Status.eq(MembershipStatus::Active.as_str()))
         .to_owned()
+}
+
+/// The jurisdictions that are members of any compact the viewer is scoped to.
+fn members_of_scoped_compacts(viewer: &Viewer) -> SelectStatement {
+    active_members_of(membership::Column::CompactId.is_in(viewer.scoped_compacts()))
 }
 
 /// Incidents the viewer may see: administrators see all; a jurisdiction sees its own; compact-scoped roles see
@@ -207,20 +213,16 @@ pub fn inventory_visible_to(viewer: &Viewer) -> Condition {
     if viewer.is_admin() {
         return Condition::all();
     }
-    let members_of = |compacts: SelectStatement| {
-        Query::select()
-            .column(membership::Column::JurisdictionId)
-            .from(membership::Entity)
-            .and_where(membership::Column::CompactId.in_subquery(compacts))
-            .and_where(membership::Column::Status.eq(MembershipStatus::Active.as_str()))
-            .to_owned()
-    };
-    let sharing = |compacts: Condition| {
-        Query::select()
-            .column(compact::Column::Id)
-            .from(compact::Entity)
-            .cond_where(compacts.add(compact::Column::InventorySharedWithMembers.eq(true)))
-            .to_owned()
+    // A condition on a membership's compact: one of the compacts `compacts` selects, if it shares inventory.
+    let sharing = |compacts: SimpleExpr| {
+        membership::Column::CompactId.in_subquery(
+            Query::select()
+                .column(compact::Column::Id)
+                .from(compact::Entity)
+                .and_where(compacts)
+                .and_where(compact::Column::InventorySharedWithMembers.eq(true))
+                .to_owned(),
+        )
     };
     let mut any = Condition::any();
     if let Some(j) = viewer.jurisdiction_id {
@@ -234,23 +236,21 @@ pub fn inventory_visible_to(viewer: &Viewer) -> Condition {
         );
         any = any.add(
             inventory_item::Column::JurisdictionId
-                .in_subquery(members_of(sharing(Condition::all().add(compact::Column::Id.in_subquery(own_compacts))))),
+                .in_subquery(active_members_of(sharing(compact::Column::Id.in_subquery(own_compacts)))),
         );
     }
     let coordinated = compacts_with(viewer, &[Role::Coordinator]);
     if !coordinated.is_empty() {
-        let ids = select_ids(
-            compact::Column::Id,
-            compact::Entity,
-            Condition::all().add(compact::Column::Id.is_in(coordinated)),
+        any = any.add(
+            inventory_item::Column::JurisdictionId
+                .in_subquery(active_members_of(membership::Column::CompactId.is_in(coordinated))),
         );
-        any = any.add(inventory_item::Column::JurisdictionId.in_subquery(members_of(ids)));
     }
     let overseen = compacts_with(viewer, &[Role::Observer, Role::Integration]);
     if !overseen.is_empty() {
         any = any.add(
             inventory_item::Column::JurisdictionId
-                .in_subquery(members_of(sharing(Condition::all().add(compact::Column::Id.is_in(overseen))))),
+                .in_subquery(active_members_of(sharing(compact::Column::Id.is_in(overseen)))),
         );
     }
     if any.is_empty() { nothing() } else { any }
