@@ -85,6 +85,16 @@ impl AppError {
         AppError::NotFound(format!("{record} {id} not found"))
     }
 
+    /// Maps a database error for a write that a unique constraint guards: a violation becomes `CONFLICT` saying
+    /// `message`, anything else is converted as usual.
+    pub fn on_unique(message: impl Into<String>) -> impl FnOnce(DbErr) -> AppError {
+        let message = message.into();
+        move |e| match AppError::from(e) {
+            AppError::Conflict(_) => AppError::Conflict(message),
+            other => other,
+        }
+    }
+
     /// A `FORBIDDEN` error.
     pub fn forbidden(message: impl Into<String>) -> Self {
         AppError::Forbidden(message.into())

@@ -314,10 +314,7 @@ pub async fn create_jurisdiction(
     }
     .insert(&txn)
     .await
-    .map_err(|e| match AppError::from(e) {
-        AppError::Conflict(_) => AppError::Conflict(format!("a jurisdiction named {name:?} already exists")),
-        other => other,
-    })?;
+    .map_err(AppError::on_unique(format!("a jurisdiction named {name:?} already exists")))?;
     for contact in &input.contacts {
         contact_row(id, contact, now)?.insert(&txn).await?;
     }
@@ -591,10 +588,7 @@ pub async fn add_committee_member(
     }
     .insert(&txn)
     .await
-    .map_err(|e| match AppError::from(e) {
-        AppError::Conflict(_) => AppError::Conflict("this subject already holds a seat on the committee".into()),
-        other => other,
-    })?;
+    .map_err(AppError::on_unique("this subject already holds a seat on the committee"))?;
     events::append(
         &txn,
         viewer,
@@ -610,10 +604,7 @@ pub async fn add_committee_member(
 }
 
 fn unique_compact_error(e: sea_orm::DbErr) -> AppError {
-    match AppError::from(e) {
-        AppError::Conflict(_) => AppError::Conflict("a compact with this name or short name already exists".into()),
-        other => other,
-    }
+    AppError::on_unique("a compact with this name or short name already exists")(e)
 }
 
 /// Creates a compact with its policy.
@@ -785,10 +776,7 @@ pub async fn add_member(
     }
     .insert(&txn)
     .await
-    .map_err(|e| match AppError::from(e) {
-        AppError::Conflict(_) => AppError::Conflict("the jurisdiction is already a member of this compact".into()),
-        other => other,
-    })?;
+    .map_err(AppError::on_unique("the jurisdiction is already a member of this compact"))?;
     events::append(
         &txn,
         viewer,
@@ -903,12 +891,7 @@ pub async fn create_resource_type(
     }
     .insert(&txn)
     .await
-    .map_err(|e| match AppError::from(e) {
-        AppError::Conflict(_) => {
-            AppError::Conflict("a resource type with this name and type level already exists".into())
-        }
-        other => other,
-    })?;
+    .map_err(AppError::on_unique("a resource type with this name and type level already exists"))?;
     events::append(
         &txn,
         viewer,

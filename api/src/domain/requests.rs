@@ -414,12 +414,7 @@ async fn insert_request(
     }
     .insert(db)
     .await
-    .map_err(|e| match AppError::from(e) {
-        AppError::Conflict(_) => {
-            AppError::Conflict("the requesting party already has a request with this number".into())
-        }
-        other => other,
-    })?;
+    .map_err(AppError::on_unique("the requesting party already has a request with this number"))?;
     for (position, line) in input.line_items.iter().enumerate() {
         let field = format!("lineItems.{position}");
         let type_id = validate::id(&format!("{field}.resourceTypeId"), &line.resource_type_id)?;
