@@ -631,10 +631,11 @@ impl PersistedQueries {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn limits() -> Limits {
+    /// The limits of the unit and property tests.
+    pub(crate) fn limits() -> Limits {
         Limits {
             max_query_bytes: 100_000,
             max_nesting: 48,

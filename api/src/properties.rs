@@ -26,13 +26,7 @@ fn as_input(value: Decimal) -> Option<DecimalScalar> {
 }
 
 fn limits() -> Limits {
-    Limits {
-        max_query_bytes: 100_000,
-        max_nesting: 48,
-        max_selections: 10_000,
-        max_aliases: 30,
-        service_for_gateway_only: true,
-    }
+    Limits { service_for_gateway_only: true, ..gate::tests::limits() }
 }
 
 proptest! {
