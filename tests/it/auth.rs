@@ -308,7 +308,6 @@ async fn tokens_carry_iat_and_live_no_longer_than_the_configured_maximum() {
 async fn authority_comes_from_the_directory_and_ends_with_deactivation() {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
     let app = TestApp::seeded().await;
     let slco = seed("jurisdiction", "salt-lake-county");
@@ -322,9 +321,7 @@ async fn authority_comes_from_the_directory_and_ends_with_deactivation() {
     assert_eq!(app.ok(&token, VIEWER, json!({})).await["viewer"]["subject"], "slco-em");
 
     // An open subscription of the representative.
-    let mut request = app.ws_url().into_client_request().unwrap();
-    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut socket = app.ws().await;
     let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
     socket.send(Message::text(init.to_string())).await.unwrap();
     let ack = socket.next().await.unwrap().unwrap();
@@ -355,9 +352,7 @@ async fn authority_comes_from_the_directory_and_ends_with_deactivation() {
     .expect("the connection is closed after the deactivation");
     assert_eq!(closed, Some(4403));
     // A new connection is refused at once.
-    let mut request = app.ws_url().into_client_request().unwrap();
-    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut socket = app.ws().await;
     socket.send(Message::text(init.to_string())).await.unwrap();
     let mut code = None;
     while let Some(Ok(message)) = socket.next().await {
@@ -374,13 +369,10 @@ async fn every_websocket_operation_of_a_representative_reads_the_directory() {
     use futures_util::{SinkExt, StreamExt};
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
     use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
     let app = TestApp::seeded().await;
     let token = app.token("utco-em", Some(seed("jurisdiction", "utah-county")), &["AUTHORIZED_REPRESENTATIVE"], &[]);
-    let mut request = app.ws_url().into_client_request().unwrap();
-    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut socket = app.ws().await;
     let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
     socket.send(Message::text(init.to_string())).await.unwrap();
     let ack = socket.next().await.unwrap().unwrap();

@@ -10,7 +10,6 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::support::{Options, TestApp, codes, seed};
 
@@ -191,15 +190,6 @@ async fn the_persisted_query_store_is_bounded() {
     assert_eq!(app.state.persisted.usage().0, 3);
 }
 
-async fn ws_connect(
-    app: &TestApp,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let mut request = app.ws_url().into_client_request().unwrap();
-    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
-    let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    socket
-}
-
 /// Reads text messages until `pred` matches one, the connection closes (returns the close code), or time runs out.
 async fn ws_until<S>(socket: &mut S, pred: impl Fn(&Value) -> bool) -> Result<Value, Option<u16>>
 where
@@ -227,7 +217,7 @@ async fn websocket_operations_keep_the_same_limits_as_http() {
     let app = TestApp::seeded().await;
     let token =
         app.token("slco-em", Some(seed("jurisdiction", "salt-lake-county")), &["AUTHORIZED_REPRESENTATIVE"], &[]);
-    let mut socket = ws_connect(&app).await;
+    let mut socket = app.ws().await;
     socket
         .send(Message::text(
             json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }).to_string(),
@@ -297,14 +287,14 @@ async fn websocket_operations_keep_the_same_limits_as_http() {
 async fn a_websocket_client_may_send_only_a_few_kib_before_it_is_authenticated() {
     let app = TestApp::spawn().await;
     // One large frame before connection_init: the connection is dropped without reading it.
-    let mut socket = ws_connect(&app).await;
+    let mut socket = app.ws().await;
     let big = json!({ "type": "connection_init", "payload": { "pad": "x".repeat(64 * 1024) } }).to_string();
     let _ = socket.send(Message::text(big)).await;
     let outcome = ws_until(&mut socket, |m| m["type"] == "connection_ack").await;
     assert!(outcome.is_err(), "no acknowledgment for an oversized init: {outcome:?}");
 
     // Many small frames add up to the same budget.
-    let mut socket = ws_connect(&app).await;
+    let mut socket = app.ws().await;
     for _ in 0..64 {
         if socket.send(Message::Ping(vec![0u8; 100].into())).await.is_err() {
             break;
@@ -316,7 +306,7 @@ async fn a_websocket_client_may_send_only_a_few_kib_before_it_is_authenticated()
 
     // A normal init is acknowledged, and after it larger operations are read.
     let token = app.admin();
-    let mut socket = ws_connect(&app).await;
+    let mut socket = app.ws().await;
     let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
     socket.send(Message::text(init.to_string())).await.unwrap();
     ws_until(&mut socket, |m| m["type"] == "connection_ack").await.unwrap();
@@ -507,69 +497,23 @@ const TYPE_REF: &str = "kind name ofType { kind name ofType { kind name ofType {
 #[tokio::test]
 async fn every_list_input_documents_its_bound_and_refuses_one_more() {
     let app = TestApp::spawn().await;
-    let admin = app.admin();
-    let introspection = format!(
-        "{{ __schema {{ queryType {{ name }} mutationType {{ name }} types {{ name kind enumValues {{ name }}
-           fields {{ name args {{ name description defaultValue type {{ {TYPE_REF} }} }} }}
-           inputFields {{ name description defaultValue type {{ {TYPE_REF} }} }} }} }} }}"
-    );
-    let schema = app.ok(&admin, &introspection, json!({})).await;
-    let types = &schema["__schema"]["types"];
+    let (types, inputs) = schema_inputs(&app).await;
     let bound_of = |description: &Value, place: &str| -> usize {
         let text = description.as_str().unwrap_or_else(|| panic!("{place} has no description"));
         let at = text.find("At most ").unwrap_or_else(|| panic!("{place} does not say its bound: {text:?}"));
         text[at + 8..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
     };
     let mut checked = 0;
-    for root in ["Query", "Mutation"] {
-        let root_type = types.as_array().unwrap().iter().find(|t| t["name"] == root).unwrap();
-        for field in root_type["fields"].as_array().unwrap() {
-            let field_name = field["name"].as_str().unwrap();
-            if field_name.starts_with('_') {
-                continue;
-            }
-            for arg in field["args"].as_array().unwrap() {
-                // Every list reachable from this argument, by path.
-                let mut stack = vec![(vec![arg["name"].as_str().unwrap().to_owned()], arg.clone())];
-                while let Some((path, input)) = stack.pop() {
-                    let (list, named) = unwrap_named(&input["type"]);
-                    let place = format!("{root}.{field_name}({})", path.join("."));
-                    if list {
-                        let bound = bound_of(&input["description"], &place);
-                        // Build the argument with every required field, and this list one over its bound.
-                        let mut value = sample(types, &arg["type"], 1);
-                        let mut slot = &mut value;
-                        for key in &path[1..] {
-                            if slot[key.as_str()].is_null() {
-                                slot[key.as_str()] = json!({});
-                            }
-                            slot = &mut slot[key.as_str()];
-                        }
-                        *slot = sample(types, &input["type"], bound + 1);
-                        let arg_type = type_string(&arg["type"]);
-                        let op = if root == "Query" { "query" } else { "mutation" };
-                        let doc = format!("{op} ($v: {arg_type}) {{ {field_name}({}: $v) {{ __typename }} }}", path[0]);
-                        let (_, body) = app.gql(Some(&admin), &doc, json!({ "v": value })).await;
-                        assert_eq!(codes(&body), ["BAD_USER_INPUT"], "{place} with {} items: {body}", bound + 1);
-                        let message = body["errors"][0]["message"].as_str().unwrap();
-                        assert!(
-                            message.contains(&format!("{}", bound + 1)) || message.contains("at most"),
-                            "{place}: {message}"
-                        );
-                        checked += 1;
-                    } else if let Some(ty) =
-                        types.as_array().unwrap().iter().find(|t| t["name"] == named && t["kind"] == "INPUT_OBJECT")
-                        && path.len() < 4
-                    {
-                        for inner in ty["inputFields"].as_array().unwrap() {
-                            let mut inner_path = path.clone();
-                            inner_path.push(inner["name"].as_str().unwrap().to_owned());
-                            stack.push((inner_path, inner.clone()));
-                        }
-                    }
-                }
-            }
-        }
+    for input in inputs.iter().filter(|i| i.list) {
+        let place = input.place();
+        let bound = bound_of(&input.definition["description"], &place);
+        // The argument with every required field, and this list one over its bound.
+        let body =
+            send_at(&app, &types, input, &input.path, sample(&types, &input.definition["type"], bound + 1)).await;
+        assert_eq!(codes(&body), ["BAD_USER_INPUT"], "{place} with {} items: {body}", bound + 1);
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(&format!("{}", bound + 1)) || message.contains("at most"), "{place}: {message}");
+        checked += 1;
     }
     println!("list inputs checked: {checked}");
     assert!(checked >= 25, "only {checked} list inputs found");
@@ -611,7 +555,7 @@ async fn an_operation_over_websocket_has_the_same_time_limit_as_over_http() {
     })
     .await;
     let token = app.admin();
-    let mut socket = ws_connect(&app).await;
+    let mut socket = app.ws().await;
     let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
     socket.send(Message::text(init.to_string())).await.unwrap();
     ws_until(&mut socket, |m| m["type"] == "connection_ack").await.unwrap();
@@ -629,12 +573,36 @@ async fn an_operation_over_websocket_has_the_same_time_limit_as_over_http() {
     assert_eq!(data["resourceTypes"]["totalCount"], 0, "the timed-out mutation left nothing behind");
 }
 
-/// Every argument path (up to four levels into input objects) of every root field whose type is `leaf`.
-async fn leaf_inputs(app: &TestApp, leaf: &str) -> (Value, Vec<(String, String, Value, Vec<String>)>) {
+/// One input value reachable from an argument of a root field.
+struct InputAt {
+    /// `Query` or `Mutation`.
+    root: String,
+    field: String,
+    /// The argument's definition.
+    arg: Value,
+    /// The argument's name, then the fields down to this input; `#` steps into the first element of a list.
+    path: Vec<String>,
+    /// This input's definition (name, description, type).
+    definition: Value,
+    /// Whether its type is a list.
+    list: bool,
+    /// The named type inside any list and non-null wrappers.
+    named: String,
+}
+
+impl InputAt {
+    fn place(&self) -> String {
+        format!("{}.{}({})", self.root, self.field, self.path.join("."))
+    }
+}
+
+/// Every input value of every root field's arguments, through input objects and the elements of lists, five levels
+/// deep at most, with the schema's types.
+async fn schema_inputs(app: &TestApp) -> (Value, Vec<InputAt>) {
     let introspection = format!(
         "{{ __schema {{ types {{ name kind enumValues {{ name }}
-           fields {{ name args {{ name defaultValue type {{ {TYPE_REF} }} }} }}
-           inputFields {{ name defaultValue type {{ {TYPE_REF} }} }} }} }} }}"
+           fields {{ name args {{ name description defaultValue type {{ {TYPE_REF} }} }} }}
+           inputFields {{ name description defaultValue type {{ {TYPE_REF} }} }} }} }} }}"
     );
     let schema = app.ok(&app.admin(), &introspection, json!({})).await;
     let types = schema["__schema"]["types"].clone();
@@ -648,25 +616,32 @@ async fn leaf_inputs(app: &TestApp, leaf: &str) -> (Value, Vec<(String, String, 
             }
             for arg in field["args"].as_array().unwrap() {
                 let mut stack = vec![(vec![arg["name"].as_str().unwrap().to_owned()], arg.clone())];
-                while let Some((path, input)) = stack.pop() {
-                    let (list, named) = unwrap_named(&input["type"]);
-                    let mut path = path;
+                while let Some((path, definition)) = stack.pop() {
+                    let (list, named) = unwrap_named(&definition["type"]);
+                    let named = named.to_owned();
+                    let mut inner = path.clone();
                     if list {
-                        // Into the first element of a list.
-                        path.push("#".to_owned());
+                        inner.push("#".to_owned());
                     }
-                    if named == leaf {
-                        found.push((root.to_owned(), field_name.clone(), arg.clone(), path));
-                    } else if path.len() < 6
+                    if inner.len() < 6
                         && let Some(ty) =
                             types.as_array().unwrap().iter().find(|t| t["name"] == named && t["kind"] == "INPUT_OBJECT")
                     {
-                        for inner in ty["inputFields"].as_array().unwrap() {
-                            let mut inner_path = path.clone();
-                            inner_path.push(inner["name"].as_str().unwrap().to_owned());
-                            stack.push((inner_path, inner.clone()));
+                        for field in ty["inputFields"].as_array().unwrap() {
+                            let mut field_path = inner.clone();
+                            field_path.push(field["name"].as_str().unwrap().to_owned());
+                            stack.push((field_path, field.clone()));
                         }
                     }
+                    found.push(InputAt {
+                        root: root.to_owned(),
+                        field: field_name.clone(),
+                        arg: arg.clone(),
+                        path,
+                        definition,
+                        list,
+                        named,
+                    });
                 }
             }
         }
@@ -674,10 +649,9 @@ async fn leaf_inputs(app: &TestApp, leaf: &str) -> (Value, Vec<(String, String, 
     (types, found)
 }
 
-/// Sends `value` at `path` of the argument, every required field of it sampled; returns the response.
-async fn send_at(app: &TestApp, types: &Value, input: &(String, String, Value, Vec<String>), value: Value) -> Value {
-    let (root, field_name, arg, path) = input;
-    let mut argument = sample(types, &arg["type"], 1);
+/// Sends `value` at `path` of the input's argument, every required field of it sampled; returns the response.
+async fn send_at(app: &TestApp, types: &Value, input: &InputAt, path: &[String], value: Value) -> Value {
+    let mut argument = sample(types, &input.arg["type"], 1);
     let mut slot = &mut argument;
     for key in &path[1..] {
         if key == "#" {
@@ -693,32 +667,46 @@ async fn send_at(app: &TestApp, types: &Value, input: &(String, String, Value, V
         }
     }
     *slot = value;
-    let op = if root == "Query" { "query" } else { "mutation" };
-    let doc = format!("{op} ($v: {}) {{ {field_name}({}: $v) {{ __typename }} }}", type_string(&arg["type"]), path[0]);
+    let op = if input.root == "Query" { "query" } else { "mutation" };
+    let doc = format!(
+        "{op} ($v: {}) {{ {}({}: $v) {{ __typename }} }}",
+        type_string(&input.arg["type"]),
+        input.field,
+        path[0]
+    );
     app.gql(Some(&app.admin()), &doc, json!({ "v": argument })).await.1
+}
+
+/// The inputs of type `leaf` (a list of them reached through its first element), with the path to set.
+fn leaves<'a>(inputs: &'a [InputAt], leaf: &str) -> Vec<(&'a InputAt, Vec<String>)> {
+    inputs
+        .iter()
+        .filter(|i| i.named == leaf)
+        .map(|i| {
+            let mut path = i.path.clone();
+            if i.list {
+                path.push("#".to_owned());
+            }
+            (i, path)
+        })
+        .collect()
 }
 
 #[tokio::test]
 async fn every_text_input_refuses_control_characters_and_every_decimal_its_bound() {
     let app = TestApp::spawn().await;
     let events = app.event_count().await;
-    let (types, texts) = leaf_inputs(&app, "String").await;
-    for input in &texts {
-        let body = send_at(&app, &types, input, json!("text\u{0}with a NUL")).await;
-        assert_eq!(codes(&body), ["BAD_USER_INPUT"], "{}.{}({}): {body}", input.0, input.1, input.3.join("."));
+    let (types, inputs) = schema_inputs(&app).await;
+    let texts = leaves(&inputs, "String");
+    for (input, path) in &texts {
+        let body = send_at(&app, &types, input, path, json!("text\u{0}with a NUL")).await;
+        assert_eq!(codes(&body), ["BAD_USER_INPUT"], "{}: {body}", input.place());
     }
-    let (types, decimals) = leaf_inputs(&app, "Decimal").await;
-    for input in &decimals {
+    let decimals = leaves(&inputs, "Decimal");
+    for (input, path) in &decimals {
         for amount in ["79228162514264337593543950335", "1000000000000", "0.00001"] {
-            let body = send_at(&app, &types, input, json!(amount)).await;
-            assert_eq!(
-                codes(&body),
-                ["BAD_USER_INPUT"],
-                "{}.{}({}) = {amount}: {body}",
-                input.0,
-                input.1,
-                input.3.join(".")
-            );
+            let body = send_at(&app, &types, input, path, json!(amount)).await;
+            assert_eq!(codes(&body), ["BAD_USER_INPUT"], "{} = {amount}: {body}", input.place());
         }
     }
     println!("text inputs checked: {}, decimal inputs checked: {}", texts.len(), decimals.len());

@@ -252,6 +252,17 @@ impl TestApp {
         format!("ws://{}/graphql", self.addr)
     }
 
+    /// A raw WebSocket connection to `/graphql` offering the `graphql-transport-ws` subprotocol.
+    pub async fn ws(
+        &self,
+    ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = self.ws_url().into_client_request().expect("request");
+        request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().expect("header"));
+        let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("WebSocket connection");
+        socket
+    }
+
     /// Starts another server on the same database (another instance behind the load balancer).
     pub async fn another_instance(&self) -> (SocketAddr, oneshot::Sender<()>) {
         let config = (*self.state.config).clone();

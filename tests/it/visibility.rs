@@ -122,11 +122,8 @@ async fn record(
 async fn replayed(app: &TestApp, token: Option<&str>, marker: &Value) -> Vec<Value> {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-    let mut request = app.ws_url().into_client_request().unwrap();
-    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut socket = app.ws().await;
     let payload = token.map_or(json!({}), |t| json!({ "Authorization": format!("Bearer {t}") }));
     socket.send(Message::text(json!({ "type": "connection_init", "payload": payload }).to_string())).await.unwrap();
     let query = "subscription { statusChanges(after: \"0\") { event { recordType recordId action redacted actor { jurisdictionId } } } }";
