@@ -58,6 +58,8 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/edxl-rm", axum::routing::post(edxl_import))
+        .route("/edxl-rm/{message}/{id}", get(edxl_export))
         .with_state(Http { state, schema, gateway })
         .layer(DefaultBodyLimit::max(max_body))
         .layer(cors)
@@ -495,6 +497,129 @@ async fn graphql_post(State(http): State<Http>, request: axum::extract::Request)
     // In-process wake-up for subscribers of this instance (PostgreSQL also notifies every instance on commit).
     http.state.bus.notify();
     response
+}
+
+/// The HTTP status of a domain error outside GraphQL.
+fn status_of(err: &AppError) -> StatusCode {
+    match err {
+        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::BadUserInput { .. } | AppError::Request { .. } => StatusCode::BAD_REQUEST,
+        AppError::Conflict(_) | AppError::InvalidTransition { .. } | AppError::DeadlinePassed(_) => {
+            StatusCode::CONFLICT
+        }
+        AppError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+        AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+        AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn edxl_error(err: &AppError) -> axum::response::Response {
+    error_body(status_of(err), err, MediaType::Json)
+}
+
+/// `GET /edxl-rm/{message}/{id}`: the record `id` as the EDXL-RM message `message` (its root element name, such as
+/// `RequestResource`), as the caller may see it; `application/xml`.
+async fn edxl_export(
+    State(http): State<Http>,
+    axum::extract::Path((message, id)): axum::extract::Path<(String, String)>,
+    headers: HeaderMap,
+) -> axum::response::Response {
+    use crate::edxl::EdxlRmMessage;
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("*/*").to_ascii_lowercase();
+    if !["application/xml", "text/xml", "*/*", "application/*"].iter().any(|m| accept.contains(m)) {
+        return (StatusCode::NOT_ACCEPTABLE, "EDXL-RM messages are served as application/xml").into_response();
+    }
+    let viewer = match authenticate(&http, &headers).await {
+        Ok(viewer) => viewer,
+        Err(err) => return edxl_error(&err),
+    };
+    let Some(kind) = EdxlRmMessage::from_element(&message) else {
+        let known = EdxlRmMessage::ALL.map(EdxlRmMessage::element).join(", ");
+        return edxl_error(&AppError::bad_input("message", format!("{message:?} is not one of {known}")));
+    };
+    let id = match uuid::Uuid::parse_str(&id) {
+        Ok(id) => id,
+        Err(_) => return edxl_error(&AppError::bad_input("id", "not a valid id")),
+    };
+    match crate::edxl::message::export(&http.state.db, &viewer, kind, id, http.state.clock.now()).await {
+        Ok(found) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"))],
+            crate::edxl::xml::to_xml(&found),
+        )
+            .into_response(),
+        Err(err) => edxl_error(&err),
+    }
+}
+
+/// Where `POST /edxl-rm` puts a message, from its query string.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EdxlImportQuery {
+    compact_id: Option<String>,
+    incident_id: Option<String>,
+    jurisdiction_id: Option<String>,
+    #[serde(default)]
+    submit: bool,
+}
+
+/// `POST /edxl-rm`: imports an EDXL-RM message (`application/xml` or `text/xml` body), as `importEdxlRm` does;
+/// 201 with what was created, 200 for a message received before.
+async fn edxl_import(
+    State(http): State<Http>,
+    axum::extract::Query(query): axum::extract::Query<EdxlImportQuery>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
+    let body = match read_body(&http, &headers, body).await {
+        Ok(body) => body,
+        Err((status, err)) => return error_body(status, &err, MediaType::Json),
+    };
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let media = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if media != "application/xml" && media != "text/xml" {
+        let err = AppError::bad_input("Content-Type", "send the message as application/xml");
+        return error_body(StatusCode::UNSUPPORTED_MEDIA_TYPE, &err, MediaType::Json);
+    }
+    let viewer = match authenticate(&http, &headers).await {
+        Ok(viewer) => viewer,
+        Err(err) => return edxl_error(&err),
+    };
+    if let Err(err) = viewer.require_authenticated() {
+        return edxl_error(&err);
+    }
+    if !viewer.has_role(crate::domain::enums::Role::AuthorizedRepresentative) {
+        return edxl_error(&AppError::forbidden("importing EDXL-RM messages takes an authorized representative"));
+    }
+    let Ok(xml) = String::from_utf8(body.to_vec()) else {
+        return edxl_error(&AppError::bad_input("xml", "the message is not UTF-8"));
+    };
+    let input = crate::edxl::import::ImportEdxlRmInput {
+        xml,
+        compact_id: query.compact_id.map(async_graphql::ID),
+        incident_id: query.incident_id.map(async_graphql::ID),
+        jurisdiction_id: query.jurisdiction_id.map(async_graphql::ID),
+        submit: query.submit,
+    };
+    match crate::edxl::import::import(&http.state.db, &viewer, http.state.clock.now(), input).await {
+        Ok(done) => {
+            http.state.bus.notify();
+            let status = if done.duplicate { StatusCode::OK } else { StatusCode::CREATED };
+            let body = serde_json::json!({
+                "messageType": done.kind.element(),
+                "messageId": done.message_id,
+                "duplicate": done.duplicate,
+                "recordType": done.record_type.as_str(),
+                "recordId": done.record_id,
+            });
+            (status, Json(body)).into_response()
+        }
+        Err(err) => edxl_error(&err),
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod deployment;
 pub mod deployment_hold;
 pub mod dispute;
 pub mod document;
+pub mod edxl_message;
 pub mod event;
 pub mod event_jurisdiction;
 pub mod incident;

@@ -9,6 +9,7 @@ mod m20261121_000003_reimbursement;
 mod m20261203_000004_inventory_sharing;
 mod m20261203_000005_committee_roster;
 mod m20261203_000006_representative_lookup;
+mod m20261203_000007_edxl_messages;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000004_inventory_sharing::Migration),
             Box::new(m20261203_000005_committee_roster::Migration),
             Box::new(m20261203_000006_representative_lookup::Migration),
+            Box::new(m20261203_000007_edxl_messages::Migration),
         ]
     }
 }

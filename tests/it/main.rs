@@ -6,6 +6,7 @@ mod auth;
 mod claims;
 mod contract;
 mod directory;
+mod edxl;
 mod hardening;
 mod incidents;
 mod missions;

@@ -248,15 +248,27 @@ pub async fn make(
     now: DateTime<Utc>,
     input: MakeOfferInput,
 ) -> AppResult<offer::Model> {
-    let request_id = validate::id("requestId", &input.request_id)?;
     let txn = events::begin(db).await?;
-    let request = load_for_update(&txn, viewer, request_id).await?;
-    let assisting = ensure_can_answer(&txn, viewer, now, &request).await?;
+    let model = make_in(&txn, viewer, now, input).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Makes an offer inside the caller's transaction (which must hold the event lock of [`events::begin`]).
+pub async fn make_in(
+    txn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    input: MakeOfferInput,
+) -> AppResult<offer::Model> {
+    let request_id = validate::id("requestId", &input.request_id)?;
+    let request = load_for_update(txn, viewer, request_id).await?;
+    let assisting = ensure_can_answer(txn, viewer, now, &request).await?;
     if input.lines.is_empty() {
         return Err(AppError::bad_input("lines", "an offer covers at least one line of the request"));
     }
     let request_lines =
-        request_line_item::Entity::find().filter(request_line_item::Column::RequestId.eq(request_id)).all(&txn).await?;
+        request_line_item::Entity::find().filter(request_line_item::Column::RequestId.eq(request_id)).all(txn).await?;
     let mut lines = Vec::new();
     for (i, line) in input.lines.iter().enumerate() {
         let line_id = validate::id(&format!("lines.{i}.lineItemId"), &line.line_item_id)?;
@@ -309,17 +321,17 @@ pub async fn make(
         updated_at: Set(now),
         version: Set(1),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     offer_line::Entity::insert_many(lines.iter().map(|(line_id, quantity)| offer_line::ActiveModel {
         offer_id: Set(id),
         line_item_id: Set(*line_id),
         quantity: Set(*quantity),
     }))
-    .exec(&txn)
+    .exec(txn)
     .await?;
     events::append(
-        &txn,
+        txn,
         viewer,
         now,
         NewEvent::new(RecordType::Offer, id, "OFFERED")
@@ -330,7 +342,6 @@ pub async fn make(
                              "equipment": equipment.len(), "donated": input.donated })),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 
@@ -341,11 +352,23 @@ pub async fn decline(
     now: DateTime<Utc>,
     input: DeclineResourceRequestInput,
 ) -> AppResult<offer::Model> {
+    let txn = events::begin(db).await?;
+    let model = decline_in(&txn, viewer, now, input).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Records a "cannot provide" answer inside the caller's transaction.
+pub async fn decline_in(
+    txn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    input: DeclineResourceRequestInput,
+) -> AppResult<offer::Model> {
     let request_id = validate::id("requestId", &input.request_id)?;
     let reason = validate::text("reason", &input.reason, 2000)?;
-    let txn = events::begin(db).await?;
-    let request = load_for_update(&txn, viewer, request_id).await?;
-    let assisting = ensure_can_answer(&txn, viewer, now, &request).await?;
+    let request = load_for_update(txn, viewer, request_id).await?;
+    let assisting = ensure_can_answer(txn, viewer, now, &request).await?;
     let id = Uuid::now_v7();
     let model = offer::ActiveModel {
         id: Set(id),
@@ -368,10 +391,10 @@ pub async fn decline(
         updated_at: Set(now),
         version: Set(1),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     events::append(
-        &txn,
+        txn,
         viewer,
         now,
         NewEvent::new(RecordType::Offer, id, "CANNOT_PROVIDE")
@@ -381,7 +404,6 @@ pub async fn decline(
             .payload(json!({ "requestId": request_id, "reason": reason })),
     )
     .await?;
-    txn.commit().await?;
     Ok(model)
 }
 

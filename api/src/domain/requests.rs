@@ -580,6 +580,31 @@ pub async fn create(
     Ok(model)
 }
 
+/// Drafts a request for `requesting` inside the caller's transaction and, when `submit` is set, submits it in
+/// writing, with the same authority and membership checks as [`create`] and [`submit`].
+pub async fn create_in(
+    txn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    input: &CreateResourceRequestInput,
+    requesting: Uuid,
+    submit: bool,
+) -> AppResult<resource_request::Model> {
+    if !viewer.represents(requesting) {
+        return Err(AppError::forbidden(
+            "only the requesting jurisdiction's authorized representative drafts its requests",
+        ));
+    }
+    let (draft, compact) = insert_request(txn, viewer, now, input, requesting, None).await?;
+    if !submit {
+        return Ok(draft);
+    }
+    if !is_active_member(txn, compact.id, requesting, now).await? {
+        return Err(AppError::forbidden("the requesting jurisdiction is no longer an active member of the compact"));
+    }
+    submit_in(txn, viewer, now, &draft, &compact, None).await
+}
+
 /// Records a request made verbally, by the requesting party or by the compact's coordinator on its behalf; it
 /// is submitted at once and its written confirmation falls due per the policy.
 pub async fn record_verbal(

@@ -14,6 +14,7 @@ use crate::domain::enums::{
     ProvidedBy, RecordType, RequestChannel, RequestStatus, TimeRecordKind,
 };
 use crate::domain::offers::{CostCategory, Equipment, Person};
+use crate::edxl::EdxlRmMessage;
 use crate::graphql::connection::connection;
 use crate::graphql::loaders::{
     AcceptedOnLine, AgreementById, AgreementsOf, AgreementsOfOffer, AmendmentsOf, CompactById, DeadlinesOf,
@@ -56,6 +57,18 @@ pub struct ResourceRequest(pub resource_request::Model);
 /// coordinator, committee and observers.
 #[Object]
 impl ResourceRequest {
+    /// This request as an OASIS EDXL-RM 1.0 `RequestResource` message: schema-valid XML with its line items, incident, staging location and contacts (the README maps each field). Refused with `BAD_USER_INPUT` for a message type the record has no counterpart in.
+    async fn edxl_rm(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The message type; `RequestResource` when omitted.",
+            default_with = "EdxlRmMessage::RequestResource"
+        )]
+        message: EdxlRmMessage,
+    ) -> Result<String> {
+        crate::graphql::edxl::export(ctx, message, &[EdxlRmMessage::RequestResource], self.0.id).await
+    }
     /// Opaque, stable id.
     async fn id(&self) -> ID {
         id(self.0.id)
@@ -350,6 +363,18 @@ pub struct Offer(pub offer::Model);
 /// Visible to the assisting party, the requesting party and the compact's coordinator; never to competitors.
 #[Object]
 impl Offer {
+    /// This offer as an OASIS EDXL-RM 1.0 `ResponseToRequestResource` message: Accept with the offered quantities, or Decline on every line for a "cannot provide" answer. Refused with `BAD_USER_INPUT` for a message type the record has no counterpart in.
+    async fn edxl_rm(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The message type; `ResponseToRequestResource` when omitted.",
+            default_with = "EdxlRmMessage::ResponseToRequestResource"
+        )]
+        message: EdxlRmMessage,
+    ) -> Result<String> {
+        crate::graphql::edxl::export(ctx, message, &[EdxlRmMessage::ResponseToRequestResource], self.0.id).await
+    }
     /// Opaque, stable id.
     async fn id(&self) -> ID {
         id(self.0.id)
@@ -456,6 +481,18 @@ pub struct Agreement(pub agreement::Model);
 /// contract between the requesting and the assisting party.
 #[Object]
 impl Agreement {
+    /// This agreement as an OASIS EDXL-RM 1.0 `CommitResource` message: the accepted offer's lines, committed, with the agreement (or mission number) as order id. Refused with `BAD_USER_INPUT` for a message type the record has no counterpart in.
+    async fn edxl_rm(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The message type; `CommitResource` when omitted.",
+            default_with = "EdxlRmMessage::CommitResource"
+        )]
+        message: EdxlRmMessage,
+    ) -> Result<String> {
+        crate::graphql::edxl::export(ctx, message, &[EdxlRmMessage::CommitResource], self.0.id).await
+    }
     /// Opaque, stable id.
     async fn id(&self) -> ID {
         id(self.0.id)
@@ -570,6 +607,18 @@ pub struct Amendment(pub amendment::Model);
 /// A numbered change to an agreement, proposed by one party and acknowledged by the other.
 #[Object]
 impl Amendment {
+    /// This amendment as an OASIS EDXL-RM 1.0 `RequestExtendedDeploymentDuration` message, when its `changes` carry a later `estimatedDepartureAt`. Refused with `BAD_USER_INPUT` for a message type the record has no counterpart in.
+    async fn edxl_rm(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The message type; `RequestExtendedDeploymentDuration` when omitted.",
+            default_with = "EdxlRmMessage::RequestExtendedDeploymentDuration"
+        )]
+        message: EdxlRmMessage,
+    ) -> Result<String> {
+        crate::graphql::edxl::export(ctx, message, &[EdxlRmMessage::RequestExtendedDeploymentDuration], self.0.id).await
+    }
     /// Opaque, stable id.
     async fn id(&self) -> ID {
         id(self.0.id)
@@ -619,6 +668,28 @@ pub struct Deployment(pub deployment::Model);
 /// party supervises; the assisting party keeps command of its people and may recall them.
 #[Object]
 impl Deployment {
+    /// This deployment as an OASIS EDXL-RM 1.0 message: `REPORT_RESOURCE_DEPLOYMENT_STATUS` (its status, in the value list `urn:mutual-aid:rm:deployment-status`, and its actual times), `RELEASE_RESOURCE` once released, or `REQUEST_RETURN` once the assisting party gave recall notice. Refused with `BAD_USER_INPUT` for a message type the record has no counterpart in.
+    async fn edxl_rm(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The message type; `ReportResourceDeploymentStatus` when omitted.",
+            default_with = "EdxlRmMessage::ReportResourceDeploymentStatus"
+        )]
+        message: EdxlRmMessage,
+    ) -> Result<String> {
+        crate::graphql::edxl::export(
+            ctx,
+            message,
+            &[
+                EdxlRmMessage::ReportResourceDeploymentStatus,
+                EdxlRmMessage::ReleaseResource,
+                EdxlRmMessage::RequestReturn,
+            ],
+            self.0.id,
+        )
+        .await
+    }
     /// Opaque, stable id.
     async fn id(&self) -> ID {
         id(self.0.id)

@@ -5,6 +5,7 @@ pub mod claims;
 pub mod connection;
 pub mod dashboard;
 pub mod directory;
+pub mod edxl;
 pub mod federation;
 pub mod incidents;
 pub mod loaders;
@@ -43,6 +44,7 @@ pub struct MutationRoot(
     incidents::IncidentMutation,
     mission_ops::MissionMutation,
     claims::ClaimMutation,
+    edxl::EdxlMutation,
 );
 
 /// The executable schema.
