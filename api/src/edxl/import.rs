@@ -71,6 +71,9 @@ pub async fn import(
 ) -> AppResult<Imported> {
     viewer.require_authenticated()?;
     let message = read::parse(&input.xml)?;
+    if !READ.contains(&message.kind) {
+        return Err(not_read(message.kind));
+    }
     let jurisdiction = match &input.jurisdiction_id {
         Some(id) => validate::id("jurisdictionId", id)?,
         None => viewer
@@ -94,6 +97,21 @@ pub async fn import(
         }
         other => other,
     }
+}
+
+/// The message types imported.
+const READ: [EdxlRmMessage; 3] =
+    [EdxlRmMessage::RequestResource, EdxlRmMessage::ResponseToRequestResource, EdxlRmMessage::CommitResource];
+
+fn not_read(kind: EdxlRmMessage) -> AppError {
+    AppError::bad_input(
+        "xml",
+        format!(
+            "{}: this server writes {0} messages but reads only RequestResource, ResponseToRequestResource and \
+             CommitResource",
+            kind.element()
+        ),
+    )
 }
 
 fn duplicate(seen: edxl_message::Model, kind: EdxlRmMessage) -> AppResult<Imported> {
@@ -188,16 +206,7 @@ async fn import_once(
             let offer = import_answer(&txn, viewer, now, message, &request).await?;
             (RecordType::Offer, offer.id)
         }
-        other => {
-            return Err(AppError::bad_input(
-                "xml",
-                format!(
-                    "{}: this server writes {0} messages but reads only RequestResource, ResponseToRequestResource \
-                     and CommitResource",
-                    other.element()
-                ),
-            ));
-        }
+        other => return Err(not_read(other)),
     };
     edxl_message::ActiveModel {
         id: Set(Uuid::now_v7()),
