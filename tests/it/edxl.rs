@@ -671,3 +671,43 @@ async fn malformed_and_hostile_xml_is_refused_with_the_element_named_and_nothing
     assert_eq!(by_coordinator.status(), StatusCode::FORBIDDEN);
     assert_eq!(counts(&app).await, before);
 }
+
+/// A code block of the README after `<!-- example: name -->`.
+fn readme_example(name: &str) -> String {
+    let readme = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let marker = format!("<!-- example: {name} -->");
+    let start = readme.find(&marker).unwrap_or_else(|| panic!("no {name} example")) + marker.len();
+    let body = &readme[start..];
+    let code = &body[body.find("```").unwrap()..];
+    let code = &code[code.find('\n').unwrap() + 1..];
+    code[..code.find("```").unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn the_readme_examples_export_and_import_as_published() {
+    let app = TestApp::seeded().await;
+    let slco = rep(&app, "salt-lake-county");
+    let message = readme_example("edxl-import");
+    xmllint("RequestResource", &message);
+    let sent = reqwest::Client::new()
+        .post(app.url(&format!(
+            "/edxl-rm?compactId={}&incidentId={}",
+            seed("compact", "utah-smaa"),
+            seed("incident", "emigration-creek-flood-2026")
+        )))
+        .bearer_auth(&slco)
+        .header("content-type", "application/xml")
+        .body(message)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::CREATED);
+    let body: Value = sent.json().await.unwrap();
+    assert_eq!(body["recordType"], "RESOURCE_REQUEST");
+    let data = app.ok(&slco, &readme_example("edxl-export"), json!({ "id": body["recordId"] })).await;
+    let xml = data["resourceRequest"]["edxlRm"].as_str().unwrap();
+    xmllint("RequestResource", xml);
+    assert_eq!(element(xml, "rmsg:MessageID"), Some("urn:example:slco-eoc:2026-1187"));
+    assert_eq!(element(xml, "rm:Value"), Some("8-508-1020"));
+    assert_eq!(element(xml, "rmsg:DateTime"), Some("2026-11-21T19:00:00Z"), "the offset is kept as the instant");
+}
