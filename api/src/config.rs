@@ -169,7 +169,8 @@ pub struct Config {
     /// Time limit for one HTTP request, in seconds.
     #[arg(long, env = "MUTUAL_AID_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, global = true)]
     pub request_timeout_seconds: u64,
-    /// Deepest selection nesting accepted.
+    /// Deepest nesting of data fields accepted (introspection is bounded apart: 20 levels, fewer than three nested
+    /// lists of `fields`, `inputFields`, `interfaces` or `possibleTypes`).
     #[arg(long, env = "MUTUAL_AID_MAX_DEPTH", default_value_t = 12, global = true)]
     pub max_depth: usize,
     /// Largest query complexity accepted (each field costs 1, connections multiply by `first`).

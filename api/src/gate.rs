@@ -44,6 +44,8 @@ pub struct Limits {
     pub max_selections: u64,
     /// Most aliased fields once every fragment is expanded.
     pub max_aliases: u64,
+    /// Deepest nesting of fields outside introspection (`__schema`, `__type`), once every fragment is expanded.
+    pub max_depth: u64,
     /// Whether introspection and `_service { sdl }` are the gateway's alone (the production profile).
     pub service_for_gateway_only: bool,
 }
@@ -56,6 +58,7 @@ impl Limits {
             max_nesting: config.max_depth.saturating_mul(4).max(32),
             max_selections: config.max_selections as u64,
             max_aliases: config.max_aliases as u64,
+            max_depth: config.max_depth as u64,
             service_for_gateway_only: config.production(),
         }
     }
@@ -178,6 +181,23 @@ fn admit_inline(
     }
     if shape.aliases > limits.max_aliases {
         return Err(Refusal::limit(format!("a query may use at most {} aliases", limits.max_aliases)));
+    }
+    if shape.depth > limits.max_depth {
+        return Err(Refusal::limit(format!(
+            "the query is nested too deep: at most {} levels of fields (introspection aside)",
+            limits.max_depth
+        )));
+    }
+    if shape.introspection_depth > INTROSPECTION_MAX_DEPTH {
+        return Err(Refusal::limit(format!(
+            "the introspection query is nested too deep: at most {INTROSPECTION_MAX_DEPTH} levels of fields"
+        )));
+    }
+    if shape.introspection_lists >= INTROSPECTION_MAX_LISTS {
+        return Err(Refusal::limit(format!(
+            "the introspection query nests `fields`, `inputFields`, `interfaces` or `possibleTypes` \
+             {INTROSPECTION_MAX_LISTS} or more times"
+        )));
     }
     if limits.service_for_gateway_only && !gateway {
         if selects_root_field(&document, "_service") {
@@ -329,6 +349,14 @@ fn check_text(variables: &Variables, document: &ExecutableDocument) -> Result<()
     Ok(())
 }
 
+/// Deepest nesting of fields under `__schema` or `__type` (the introspection query of graphql-js 16 is 15 deep, its
+/// `ofType` chain being single objects, so depth there costs little).
+pub const INTROSPECTION_MAX_DEPTH: u64 = 20;
+/// How many of the list fields `fields`, `inputFields`, `interfaces` and `possibleTypes` may nest inside one another
+/// under introspection, at most: less than this (graphql-js's `MaxIntrospectionDepthRule`). The output of a
+/// document multiplies at each of them; the standard introspection query nests at most two.
+pub const INTROSPECTION_MAX_LISTS: u64 = 3;
+
 /// The size of a document once every fragment spread is expanded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Shape {
@@ -336,13 +364,45 @@ pub struct Shape {
     pub selections: u64,
     /// Aliased fields.
     pub aliases: u64,
+    /// Deepest nesting of fields, a field `__schema` or `__type` counting nothing (its subtree is measured below).
+    pub depth: u64,
+    /// Deepest nesting of fields in an introspection subtree, from the `__schema` or `__type` field.
+    pub introspection_depth: u64,
+    /// Most nested introspection list fields (`fields`, `inputFields`, `interfaces`, `possibleTypes`) in an
+    /// introspection subtree.
+    pub introspection_lists: u64,
 }
 
 impl Shape {
+    /// Two selections side by side: sizes add up, depths take the larger.
     fn add(self, other: Shape) -> Shape {
         Shape {
             selections: self.selections.saturating_add(other.selections),
             aliases: self.aliases.saturating_add(other.aliases),
+            depth: self.depth.max(other.depth),
+            introspection_depth: self.introspection_depth.max(other.introspection_depth),
+            introspection_lists: self.introspection_lists.max(other.introspection_lists),
+        }
+    }
+}
+
+/// The measures of one selection set that do not depend on where it is spread: the whole depth and list nesting
+/// beside the [`Shape`], so that a fragment is measured once whether it is spread in data or in introspection.
+#[derive(Debug, Clone, Copy, Default)]
+struct Measured {
+    shape: Shape,
+    /// Deepest nesting of fields, every field counting.
+    full_depth: u64,
+    /// Most nested introspection list fields, wherever they are.
+    lists: u64,
+}
+
+impl Measured {
+    fn add(self, other: Measured) -> Measured {
+        Measured {
+            shape: self.shape.add(other.shape),
+            full_depth: self.full_depth.max(other.full_depth),
+            lists: self.lists.max(other.lists),
         }
     }
 }
@@ -356,59 +416,75 @@ const MAX_FRAGMENT_CHAIN: usize = 64;
 pub fn measure(document: &ExecutableDocument) -> Shape {
     struct Measure<'a> {
         document: &'a ExecutableDocument,
-        memo: HashMap<&'a str, Shape>,
+        memo: HashMap<&'a str, Measured>,
         visiting: Vec<&'a str>,
     }
     impl<'a> Measure<'a> {
-        fn fragment(&mut self, name: &'a str) -> Shape {
-            if let Some(shape) = self.memo.get(name) {
-                return *shape;
+        fn fragment(&mut self, name: &'a str) -> Measured {
+            if let Some(measured) = self.memo.get(name) {
+                return *measured;
             }
             if self.visiting.contains(&name) {
-                return Shape::default();
+                return Measured::default();
             }
             if self.visiting.len() >= MAX_FRAGMENT_CHAIN {
                 // Deeper than any document should chain fragments: count it as over every limit, and stop
                 // recursing before the stack does.
-                return Shape { selections: u64::MAX, aliases: 0 };
+                return Measured { shape: Shape { selections: u64::MAX, ..Shape::default() }, ..Measured::default() };
             }
-            let Some((key, fragment)) = self.document.fragments.get_key_value(name) else { return Shape::default() };
+            let Some((key, fragment)) = self.document.fragments.get_key_value(name) else {
+                return Measured::default();
+            };
             self.visiting.push(key.as_str());
-            let shape = self.set(&fragment.node.selection_set.node);
+            let measured = self.set(&fragment.node.selection_set.node);
             self.visiting.pop();
-            self.memo.insert(key.as_str(), shape);
-            shape
+            self.memo.insert(key.as_str(), measured);
+            measured
         }
 
-        fn set(&mut self, set: &'a SelectionSet) -> Shape {
-            let mut shape = Shape::default();
+        fn set(&mut self, set: &'a SelectionSet) -> Measured {
+            let mut total = Measured::default();
             for item in &set.items {
-                shape = shape.add(Shape { selections: 1, aliases: 0 });
-                match &item.node {
+                total =
+                    total.add(Measured { shape: Shape { selections: 1, ..Shape::default() }, ..Measured::default() });
+                let inner = match &item.node {
                     Selection::Field(field) => {
                         if field.node.alias.is_some() {
-                            shape = shape.add(Shape { selections: 0, aliases: 1 });
+                            total.shape.aliases = total.shape.aliases.saturating_add(1);
                         }
-                        shape = shape.add(self.set(&field.node.selection_set.node));
+                        let child = self.set(&field.node.selection_set.node);
+                        let name = field.node.name.node.as_str();
+                        let list = u64::from(matches!(name, "fields" | "inputFields" | "interfaces" | "possibleTypes"));
+                        let mut shape = Shape { depth: child.shape.depth.saturating_add(1), ..child.shape };
+                        if matches!(name, "__schema" | "__type") {
+                            shape.depth = 0;
+                            shape.introspection_depth = child.full_depth.saturating_add(1);
+                            shape.introspection_lists = child.lists;
+                        }
+                        Measured {
+                            shape,
+                            full_depth: child.full_depth.saturating_add(1),
+                            lists: child.lists.saturating_add(list),
+                        }
                     }
-                    Selection::InlineFragment(fragment) => {
-                        shape = shape.add(self.set(&fragment.node.selection_set.node));
-                    }
-                    Selection::FragmentSpread(spread) => {
-                        shape = shape.add(self.fragment(spread.node.fragment_name.node.as_str()));
-                    }
-                }
+                    Selection::InlineFragment(fragment) => self.set(&fragment.node.selection_set.node),
+                    Selection::FragmentSpread(spread) => self.fragment(spread.node.fragment_name.node.as_str()),
+                };
+                total = total.add(inner);
             }
-            shape
+            total
         }
     }
     let mut m = Measure { document, memo: HashMap::new(), visiting: Vec::new() };
     let mut total = Shape::default();
     for (_, operation) in document.operations.iter() {
-        total = total.add(m.set(&operation.node.selection_set.node));
+        total = total.add(m.set(&operation.node.selection_set.node).shape);
     }
+    // Every fragment counts its size (an unused one is refused by validation, after this measure); its depth counts
+    // only where it is spread, under data or under introspection.
     for name in document.fragments.keys() {
-        total = total.add(m.fragment(name.as_str()));
+        let fragment = m.fragment(name.as_str()).shape;
+        total = total.add(Shape { selections: fragment.selections, aliases: fragment.aliases, ..Shape::default() });
     }
     total
 }
@@ -641,6 +717,7 @@ pub(crate) mod tests {
             max_nesting: 48,
             max_selections: 10_000,
             max_aliases: 30,
+            max_depth: 12,
             service_for_gateway_only: false,
         }
     }
@@ -673,6 +750,24 @@ pub(crate) mod tests {
         let big = Limits { max_query_bytes: 1 << 20, ..limits() };
         let refused = admit(&big, &store, Request::new(doc), Transport::Post, false).err().unwrap();
         assert_eq!(refused.error.code(), "GRAPHQL_VALIDATION_FAILED");
+    }
+
+    #[test]
+    fn depth_counts_through_fragments_and_keeps_introspection_apart() {
+        let shape = |doc: &str| measure(&async_graphql::parser::parse_query(doc).unwrap());
+        let data = shape("{ a { ...F } } fragment F on A { b { c { d } } }");
+        assert_eq!((data.depth, data.introspection_depth), (4, 0));
+        let both = shape(
+            "{ a { b } __schema { types { ...T } } } \
+             fragment T on __Type { fields { type { ofType { ofType { name } } } } interfaces { name } }",
+        );
+        assert_eq!((both.depth, both.introspection_depth, both.introspection_lists), (2, 7, 1));
+        let lists =
+            shape("{ __type(name: \"A\") { ...L } } fragment L on __Type { fields { type { fields { name } } } }");
+        assert_eq!(lists.introspection_lists, 2);
+        // A fragment spread twice at different depths counts at the deeper one.
+        let twice = shape("{ ...F a { b { ...F } } } fragment F on Query { x { y } }");
+        assert_eq!(twice.depth, 4);
     }
 
     #[test]

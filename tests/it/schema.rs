@@ -60,3 +60,96 @@ async fn every_type_field_argument_and_enum_value_is_documented() {
     }
     assert!(missing.is_empty(), "undocumented schema elements: {missing:#?}");
 }
+
+/// The names of the types an SDL defines.
+fn defined_types(sdl: &str) -> std::collections::BTreeSet<String> {
+    sdl.lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            match words.next()? {
+                "type" | "input" | "enum" | "interface" | "union" | "scalar" => {
+                    Some(words.next()?.trim_end_matches('{').to_owned())
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn schema_tools_read_the_schema_under_the_default_limits() {
+    let app = TestApp::spawn().await;
+    let token = app.token("codegen", None, &["OBSERVER"], &[]);
+    let url = app.url("/graphql");
+    let output = tokio::process::Command::new("node")
+        .arg(crate::support::node_clients().join("introspect.mjs"))
+        .arg(json!({ "url": url, "token": token }).to_string())
+        .output()
+        .await
+        .expect("node");
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&output.stdout).lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let step = |kind: &str| {
+        lines
+            .iter()
+            .find(|l| l["type"] == kind)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {kind} step: {lines:?}\n{}", String::from_utf8_lossy(&output.stderr)))
+    };
+
+    // graphql-js's own introspection query (15 levels deep) passes the default depth limit of 12, which applies to
+    // data fields; the schema it returns builds and holds every type of schema.graphql.
+    let introspection = step("introspection");
+    assert_eq!(introspection["status"], 200, "{introspection}");
+    assert_eq!(introspection["errors"], Value::Null, "{introspection}");
+    assert_eq!(introspection["buildError"], Value::Null, "{introspection}");
+    let introspected = defined_types(introspection["sdl"].as_str().unwrap());
+    let published =
+        defined_types(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap());
+    let missing: Vec<&String> = published.difference(&introspected).collect();
+    assert!(missing.is_empty(), "types of schema.graphql the introspection does not show: {missing:?}");
+    assert!(introspected.len() > 100, "{introspected:?}");
+
+    // GraphQL Code Generator, pointed at the URL, writes the TypeScript types.
+    let codegen = step("codegen");
+    let content = codegen["files"][0]["content"].as_str().unwrap_or_else(|| panic!("{codegen}"));
+    for expected in ["export type ResourceRequest = {", "export enum RequestStatus {", "export type Query = {"] {
+        assert!(content.contains(expected), "codegen output lacks {expected:?}");
+    }
+}
+
+#[tokio::test]
+async fn introspection_that_multiplies_its_output_or_data_nested_too_deep_is_refused() {
+    let app = TestApp::spawn().await;
+    let token = app.token("probe", None, &["OBSERVER"], &[]);
+    let nested = |field: &str, levels: usize, leaf: &str| {
+        format!("{}{leaf}{}", format!("{field} {{ ").repeat(levels), " }".repeat(levels))
+    };
+    let refused = [
+        // `fields` inside `fields` inside `fields`: the output multiplies at each (graphql-js's rule refuses three).
+        "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }".to_owned(),
+        "{ __type(name: \"Node\") { possibleTypes { interfaces { possibleTypes { name } } } } }".to_owned(),
+        // A chain of single objects deeper than 20.
+        format!("{{ __type(name: \"Query\") {{ {} }} }}", nested("ofType", 25, "name")),
+        // Data nested deeper than 12, also when a fragment holds part of it.
+        format!("{{ jurisdictions {{ edges {{ node {{ {} }} }} }} }}", nested("parent", 12, "name")),
+        format!(
+            "{{ jurisdictions {{ edges {{ node {{ ...P }} }} }} }} fragment P on Jurisdiction {{ {} }}",
+            nested("parent", 12, "name")
+        ),
+    ];
+    for query in &refused {
+        let (_, body) = app.gql(Some(&token), query, json!({})).await;
+        let message = body["errors"][0]["message"].as_str().unwrap_or_else(|| panic!("{query}: {body}"));
+        assert!(message.contains("nested") || message.contains("nests"), "{query}: {body}");
+        assert!(body["errors"][0]["extensions"]["code"].is_string(), "{body}");
+    }
+    // Within the bounds: two nested lists, and data 12 deep.
+    for query in [
+        "{ __type(name: \"Query\") { fields { type { fields { name } } } } }".to_owned(),
+        format!("{{ jurisdictions {{ edges {{ node {{ {} }} }} }} }}", nested("parent", 8, "name")),
+    ] {
+        let (_, body) = app.gql(Some(&token), &query, json!({})).await;
+        assert!(body.get("errors").is_none(), "{query}: {body}");
+    }
+}

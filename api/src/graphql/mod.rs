@@ -76,7 +76,9 @@ pub fn build_schema_for(state: AppState, audience: Audience) -> AppSchema {
         .enable_federation()
         .extension(crate::gate::Offload)
         .extension(async_graphql::extensions::Analyzer)
-        .limit_depth(config.max_depth)
+        // The gate enforces `max_depth` on data fields and its own bounds on introspection, which the standard
+        // introspection query (15 levels) must pass; the library's check stays as a backstop above both.
+        .limit_depth(config.max_depth.max(crate::gate::INTROSPECTION_MAX_DEPTH as usize))
         .limit_complexity(config.max_complexity)
         .limit_recursive_depth(64)
         .limit_directives(config.max_directives)
