@@ -292,3 +292,91 @@ async fn cross_origin_pages_are_served_only_from_the_configured_origins() {
         .unwrap();
     assert!(response.headers().get("access-control-allow-origin").is_none());
 }
+
+/// The README's error table: for each code, the HTTP statuses its row names.
+fn readme_error_statuses() -> std::collections::BTreeMap<String, String> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = &readme[readme.find("| code | meaning |").expect("the error table")..];
+    table
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|row| {
+            let mut cells = row.split('|').map(str::trim).filter(|c| !c.is_empty());
+            Some((cells.next()?.trim_matches('`').to_owned(), cells.next()?.to_owned()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_readme_error_table_states_the_status_of_every_refusal() {
+    let app = TestApp::seeded().await;
+    let table = readme_error_statuses();
+    let client = reqwest::Client::new();
+    let rep = crate::missions::rep(&app, "salt-lake-county");
+    let graphql = app.url("/graphql");
+    let post = |token: Option<&str>, body: Value| {
+        let mut request = client
+            .post(&graphql)
+            .header("content-type", "application/json")
+            .header("accept", "application/graphql-response+json")
+            .json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let create = json!({ "query": "mutation { addCommitteeMember(input: { compactId: \"00000000-0000-0000-0000-000000000000\", subject: \"x\", name: \"x\", termStartsOn: \"2026-01-01\" }) { committeeMember { id } } }" });
+    let mut probes = vec![
+        ("a bad token", post(Some("not-a-token"), json!({ "query": "{ viewer { authenticated } }" })).await.unwrap()),
+        ("no token on a mutation", post(None, create.clone()).await.unwrap()),
+        ("a representative on an administrator's mutation", post(Some(&rep), create).await.unwrap()),
+        ("a document that does not parse", post(None, json!({ "query": "{ viewer " })).await.unwrap()),
+        ("a field that does not exist", post(None, json!({ "query": "{ nothing }" })).await.unwrap()),
+        (
+            "an unknown persisted query",
+            post(None, json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": "a".repeat(64) } } }))
+                .await
+                .unwrap(),
+        ),
+        (
+            "a persisted query of version 2",
+            post(None, json!({ "query": "{ viewer { authenticated } }", "extensions": { "persistedQuery": { "version": 2, "sha256Hash": "a".repeat(64) } } }))
+                .await
+                .unwrap(),
+        ),
+        (
+            "a body over the limit",
+            client
+                .post(&graphql)
+                .header("content-type", "application/json")
+                .body(format!("{{\"query\": \"{}\"}}", " ".repeat(2 << 20)))
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "a mutation over GET",
+            client.get(format!("{graphql}?query=mutation%20%7B%20__typename%20%7D")).send().await.unwrap(),
+        ),
+        (
+            "a record one may not see, as EDXL-RM",
+            client
+                .get(app.url(&format!("/edxl-rm/RequestResource/{}", uuid::Uuid::nil())))
+                .bearer_auth(&rep)
+                .send()
+                .await
+                .unwrap(),
+        ),
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, response) in probes.drain(..) {
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        let code = body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("{name}: {body}"));
+        let row = table.get(code).unwrap_or_else(|| panic!("{name}: the README's table has no row for {code}"));
+        assert!(row.contains(&status.to_string()), "{name}: {code} answered {status}, but the README says: {row}");
+        seen.insert(code.to_owned());
+    }
+    assert!(seen.len() >= 8, "{seen:?}");
+}
