@@ -105,6 +105,8 @@ pub async fn serve(
     use hyper_util::service::TowerToHyperService;
 
     let header_timeout = Duration::from_secs(state.config.header_read_timeout_seconds.max(1));
+    let going_away = state.shutting_down.clone();
+    let connections = state.connections.clone();
     let app = router(state);
     // HTTP/1.1 only: hyper has no header-read timeout for cleartext HTTP/2, which a slow client could hold open.
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new()).http1_only();
@@ -133,6 +135,13 @@ pub async fn serve(
         });
     }
     drop(listener);
+    // WebSocket connections are upgraded out of hyper's sight: tell them, and give them a moment to send their
+    // close frame (1001) before the process goes.
+    going_away.send_replace(true);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while tokio::time::Instant::now() < deadline && !connections.lock().unwrap_or_else(|p| p.into_inner()).is_empty() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     graceful.shutdown().await;
     Ok(())
 }

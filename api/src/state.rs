@@ -35,6 +35,8 @@ pub struct AppState {
     pub persisted: Arc<crate::gate::PersistedQueries>,
     /// Open WebSocket connections per principal.
     pub connections: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    /// Turns true when the server begins to shut down: WebSocket connections then close with 1001 (going away).
+    pub shutting_down: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
             bus,
             feeds: Default::default(),
             connections: Default::default(),
+            shutting_down: Arc::new(tokio::sync::watch::Sender::new(false)),
         })
     }
 }

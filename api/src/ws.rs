@@ -280,9 +280,17 @@ where
     tokio::pin!(recheck);
     let mut recheck_armed = false;
 
+    let mut shutting_down = state.shutting_down.subscribe();
+    let going_away = async move {
+        let _ = shutting_down.wait_for(|down| *down).await.is_ok();
+    };
+    tokio::pin!(going_away);
     // What to send when the loop ends (a notice and the close frame), after the subscriptions are stopped.
     let ended: Vec<Message> = loop {
         tokio::select! {
+            () = &mut going_away => {
+                break vec![close(1001, "Going away: the server is shutting down")];
+            }
             () = &mut expired => {
                 break reject(4403, "Forbidden: the token expired".into()).await;
             }

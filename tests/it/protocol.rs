@@ -216,6 +216,38 @@ async fn shutdown_drains_a_request_in_flight_then_stops_accepting() {
 }
 
 #[tokio::test]
+async fn on_shutdown_websocket_clients_get_a_going_away_close_frame() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    let app = TestApp::spawn().await;
+    let token = app.token("mobile", None, &["OBSERVER"], &[]);
+    let mut socket = app.ws().await;
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    socket.send(Message::text(init.to_string())).await.unwrap();
+    let ack = socket.next().await.unwrap().unwrap();
+    assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack:?}");
+    let subscribe = json!({ "type": "subscribe", "id": "1", "payload": { "query": "subscription { statusChanges { sequence } }" } });
+    socket.send(Message::text(subscribe.to_string())).await.unwrap();
+
+    let stopping = tokio::spawn(app.stop());
+    let close = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(frame))) => break frame,
+                Some(Ok(_)) => continue,
+                other => panic!("the connection ended without a close frame: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("a close frame within 10 s");
+    let frame = close.expect("a close frame with a code");
+    assert_eq!(frame.code, CloseCode::Away, "{frame:?}");
+    stopping.await.unwrap();
+}
+
+#[tokio::test]
 async fn a_request_past_the_time_limit_is_answered_504_and_commits_nothing() {
     let app = TestApp::spawn_with(Options {
         configure: Box::new(|config| config.request_timeout_seconds = 1),
