@@ -14,7 +14,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::auth::{Viewer, bearer_token};
@@ -64,11 +65,36 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(max_body))
         .layer(cors)
         .layer(CompressionLayer::new())
+        .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+                    let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+                    tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request_id = %id)
+                })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::map_request(drop_unusable_request_id))
+}
+
+/// The request id header: accepted from the client (a load balancer's or the caller's own) or generated, returned
+/// on the response, and carried by every log line of the request.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Longest request id accepted from a client.
+const MAX_REQUEST_ID: usize = 128;
+
+/// Drops a client's request id that is too long or not plain visible ASCII, so that one is generated instead.
+async fn drop_unusable_request_id(mut request: axum::extract::Request) -> axum::extract::Request {
+    let usable = request.headers().get(REQUEST_ID).is_none_or(|value| {
+        let bytes = value.as_bytes();
+        !bytes.is_empty() && bytes.len() <= MAX_REQUEST_ID && bytes.iter().all(|b| b.is_ascii_graphic())
+    });
+    if !usable {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    request
 }
 
 /// The CORS policy: the configured origins only (none by default), the methods and headers a GraphQL client sends,
@@ -91,6 +117,7 @@ fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
             axum::http::HeaderName::from_static("apollo-require-preflight"),
             axum::http::HeaderName::from_static("x-apollo-operation-name"),
         ])
+        .expose_headers([axum::http::HeaderName::from_static(REQUEST_ID)])
         .max_age(Duration::from_secs(600))
 }
 
@@ -249,6 +276,8 @@ async fn execute(
         let mut responses = Vec::with_capacity(requests.len());
         let mut refusal_status = None;
         for request in requests {
+            let started = std::time::Instant::now();
+            let operation = request.operation_name.clone().unwrap_or_else(|| "-".to_owned());
             let wants_cost = asks_for_cost(&request);
             let admitted = gate::admit(&http.state.limits, &http.state.persisted, request, transport, gateway);
             let admitted = match admitted {
@@ -266,6 +295,13 @@ async fn execute(
             gate::settle(&http.state.persisted, admitted.register, &response);
             gate::label_errors(&mut response);
             report_cost(&mut response, wants_cost);
+            tracing::info!(
+                operation = %operation,
+                principal = %if viewer.subject.is_empty() { "anonymous" } else { viewer.subject.as_str() },
+                duration_ms = started.elapsed().as_millis() as u64,
+                errors = response.errors.len(),
+                "graphql operation"
+            );
             responses.push(response);
         }
         (responses, refusal_status)

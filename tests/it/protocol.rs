@@ -412,3 +412,38 @@ async fn the_readme_error_table_states_the_status_of_every_refusal() {
     }
     assert!(seen.len() >= 8, "{seen:?}");
 }
+
+#[tokio::test]
+async fn every_response_carries_the_request_id_the_client_sent_or_one_generated() {
+    let app = TestApp::spawn().await;
+    let client = reqwest::Client::new();
+    let ask = |id: Option<String>| {
+        let mut request = client
+            .post(app.url("/graphql"))
+            .header("content-type", "application/json")
+            .body(json!({ "query": "{ viewer { authenticated } }" }).to_string());
+        if let Some(id) = id {
+            request = request.header("x-request-id", id);
+        }
+        request.send()
+    };
+    let id_of = |response: &reqwest::Response| {
+        response.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_owned()).expect("x-request-id")
+    };
+    let given = ask(Some("lb-7f3a2c-0001".into())).await.unwrap();
+    assert_eq!(id_of(&given), "lb-7f3a2c-0001");
+    let generated = ask(None).await.unwrap();
+    let first = id_of(&generated);
+    assert!(uuid::Uuid::parse_str(&first).is_ok(), "{first}");
+    let second = id_of(&ask(None).await.unwrap());
+    assert_ne!(first, second, "one id per request");
+    // Too long, or not plain visible ASCII: replaced by a generated one.
+    for unusable in ["x".repeat(129), "two words".to_owned()] {
+        let replaced = id_of(&ask(Some(unusable.clone())).await.unwrap());
+        assert!(uuid::Uuid::parse_str(&replaced).is_ok(), "{unusable:?} became {replaced}");
+    }
+    // Refusals carry one too.
+    let refused = client.post(app.url("/graphql")).header("content-type", "text/plain").body("x").send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(uuid::Uuid::parse_str(&id_of(&refused)).is_ok());
+}
