@@ -159,8 +159,40 @@ async fn resolve_compact(db: &DatabaseConnection, text: &str) -> AppResult<Uuid>
         .ok_or_else(|| AppError::bad_input("compact", format!("no compact named {text:?} (run `seed`?)")))
 }
 
+/// Where `token` takes its signing key from, said on stderr so that a key that is not the server's shows at once.
+/// The development key is never generated here: a token signed with a key the server does not hold would be
+/// refused, so a missing key file is an error that says where it was looked for.
+fn token_key_source(config: &Config) -> AppResult<String> {
+    use crate::config::JwtAlgorithm;
+    if config.jwt_algorithm != JwtAlgorithm::HS256 {
+        return Ok(match &config.jwt_private_key {
+            Some(path) => format!("the private key {}", path.display()),
+            None => "no private key (set --jwt-private-key)".to_owned(),
+        });
+    }
+    if config.jwt_secret.is_some() {
+        return Ok("the configured secret (MUTUAL_AID_JWT_SECRET)".to_owned());
+    }
+    let dir = std::path::absolute(&config.data_dir).unwrap_or_else(|_| config.data_dir.clone());
+    let path = dir.join(crate::auth::KEY_FILE);
+    if !path.exists() {
+        return Err(AppError::bad_input(
+            "data-dir",
+            format!(
+                "no signing key at {}: the server generates it there on its first start. Start the server first, or \
+                 point `token` at the server's key with --data-dir (MUTUAL_AID_DATA_DIR), or set \
+                 MUTUAL_AID_JWT_SECRET for both",
+                path.display()
+            ),
+        ));
+    }
+    Ok(format!("the development key {}", path.display()))
+}
+
 async fn token(config: &Config, args: TokenArgs) -> AppResult<()> {
+    let source = token_key_source(config)?;
     let auth = Authenticator::from_config(config)?;
+    eprintln!("signed with {source}");
     for role in &args.roles {
         if Role::parse(role).is_none() {
             let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();

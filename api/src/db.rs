@@ -29,7 +29,58 @@ pub async fn connect(config: &Config) -> AppResult<DatabaseConnection> {
     } else {
         options.max_connections(config.db_max_connections.max(1)).min_connections(1);
     }
-    Database::connect(options).await.map_err(|e| AppError::Internal(format!("cannot connect to the database: {e}")))
+    let failed = |e: sea_orm::DbErr| AppError::Internal(format!("cannot connect to the database: {e}"));
+    match Database::connect(options.clone()).await {
+        Err(e) if !is_sqlite(&config.database_url) && is_missing_database(&e) => {
+            create_postgres_database(&config.database_url).await?;
+            Database::connect(options).await.map_err(failed)
+        }
+        other => other.map_err(failed),
+    }
+}
+
+/// Whether PostgreSQL refused the connection because the database does not exist (`3D000`).
+fn is_missing_database(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            sea_orm::sqlx::Error::Database(e) => e.code().as_deref() == Some("3D000"),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Creates the database a PostgreSQL URL names, through the server's `postgres` database, so that a first start
+/// needs no `createdb`. Another instance creating it at the same moment is not an error.
+async fn create_postgres_database(url: &str) -> AppResult<()> {
+    use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection};
+    use sea_orm::sqlx::{ConnectOptions as _, Connection as _, Executor as _};
+    use std::str::FromStr as _;
+
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|e| AppError::Internal(format!("cannot read the database URL: {e}")))?;
+    let Some(name) = options.get_database().map(str::to_owned) else {
+        return Err(AppError::Internal("the database URL names no database".into()));
+    };
+    let mut admin: PgConnection = options.clone().database("postgres").connect().await.map_err(|e| {
+        AppError::Internal(format!(
+            "database {name:?} does not exist and cannot be created (no access to the `postgres` database: {e}); \
+             create it with `createdb {name}`"
+        ))
+    })?;
+    let statement = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
+    match (&mut admin).execute(sea_orm::sqlx::AssertSqlSafe(statement)).await {
+        Ok(_) => tracing::info!(database = %name, "created the database"),
+        Err(sea_orm::sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
+        Err(e) => {
+            return Err(AppError::Internal(format!(
+                "database {name:?} does not exist and cannot be created ({e}); create it with `createdb {name}`"
+            )));
+        }
+    }
+    let _ = admin.close().await;
+    Ok(())
 }
 
 /// Opens a pool of read-only SQLite connections beside the writer, for subscription feeds.

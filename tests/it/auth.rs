@@ -398,3 +398,84 @@ async fn every_websocket_operation_of_a_representative_reads_the_directory() {
     }
     assert_eq!(outcome, Some(4403));
 }
+
+#[tokio::test]
+async fn the_token_command_says_which_key_it_signs_with_and_never_invents_one() {
+    let dir = std::env::temp_dir().join(format!("ma-token-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let token = |data_dir: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_mutual-aid"))
+            .args(["token", "--subject", "slco-em", "--role", "OBSERVER", "--data-dir"])
+            .arg(data_dir)
+            .env_remove("MUTUAL_AID_JWT_SECRET")
+            .env_remove("MUTUAL_AID_DATA_DIR")
+            .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", dir.join("cli.db").display()))
+            .output()
+            .unwrap()
+    };
+    // Run from anywhere without the server's key: refused, saying where it looked; no key file appears.
+    let elsewhere = dir.join("elsewhere");
+    let refused = token(&elsewhere);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains(&elsewhere.join(api::auth::KEY_FILE).display().to_string()), "{said}");
+    assert!(said.contains("--data-dir"), "{said}");
+    assert!(!elsewhere.join(api::auth::KEY_FILE).exists(), "the token command generated a key");
+
+    // Pointed at the server's data directory: signs with its key, says so, and the server accepts the token.
+    let server_dir = dir.join("server");
+    let app = TestApp::spawn_with(Options {
+        configure: Box::new({
+            let server_dir = server_dir.clone();
+            move |config| {
+                config.jwt_secret = None;
+                config.data_dir = server_dir;
+            }
+        }),
+        ..Options::default()
+    })
+    .await;
+    let signed = token(&server_dir);
+    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+    let said = String::from_utf8_lossy(&signed.stderr);
+    assert!(said.contains("signed with the development key"), "{said}");
+    assert!(said.contains(&server_dir.join(api::auth::KEY_FILE).display().to_string()), "{said}");
+    let minted = String::from_utf8_lossy(&signed.stdout).trim().to_owned();
+    let data = app.ok(&minted, "{ viewer { authenticated subject } }", json!({})).await;
+    assert_eq!(data["viewer"], json!({ "authenticated": true, "subject": "slco-em" }));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_first_start_creates_a_missing_database() {
+    let mut config = api::config::Config::defaults();
+    let name = format!("ma_fresh_{}", uuid::Uuid::new_v4().simple());
+    let dir = std::env::temp_dir().join(&name);
+    let postgres = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    config.database_url = match &postgres {
+        Some(url) => crate::support::replace_database(url, &name),
+        None => {
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}?mode=rwc", dir.join("new.db").display())
+        }
+    };
+    let db = api::db::connect(&config).await.expect("connect creates the database");
+    api::db::migrate_up(&db).await.unwrap();
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    assert_eq!(entities::jurisdiction::Entity::find().count(&db).await.unwrap(), 0);
+    db.close().await.unwrap();
+    // A second start finds it.
+    let again = api::db::connect(&config).await.expect("connect to the created database");
+    again.close().await.unwrap();
+    match postgres {
+        Some(url) => {
+            let admin = sea_orm::Database::connect(&url).await.unwrap();
+            use sea_orm::ConnectionTrait;
+            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.unwrap();
+        }
+        None => {
+            assert!(dir.join("new.db").exists());
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+}

@@ -48,7 +48,7 @@ impl Default for Options {
     }
 }
 
-fn replace_database(url: &str, database: &str) -> String {
+pub fn replace_database(url: &str, database: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base, Some(query)),
         None => (url, None),
