@@ -601,3 +601,67 @@ async fn every_claim_mutation_refuses_the_unentitled() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn dashboard_totals_match_a_hand_computed_fixture_and_narrow_to_an_incident() {
+    let (app, clock) = app_at(start()).await;
+    let utah = seed("compact", "utah-smaa");
+    let coordinator = app.token("utah-eoc", Some(seed("jurisdiction", "utah")), &["COORDINATOR"], &[utah]);
+    let (slco, utco, davis) = (rep(&app, "salt-lake-county"), rep(&app, "utah-county"), rep(&app, "davis-county"));
+
+    // Mission A, on the Emigration Creek flood: returned, so its claim exists (no package yet).
+    let claim_a = returned(&app, "salt-lake-county", "utah-county", "utah-smaa", false).await;
+    assert_eq!(claim_a["status"], "OPEN", "{claim_a}");
+    // Mission B, on a second incident declared orally: accepted, no claim yet; Davis County's offer is not accepted.
+    let declared = app
+        .ok(&slco, "mutation ($input: DeclareIncidentInput!) { declareIncident(input: $input) { incident { id } } }",
+            json!({ "input": { "name": "Parleys Creek Flood", "kind": "DISASTER", "compactId": utah, "declarationForm": "ORAL" } }))
+        .await;
+    let incident_b = declared["declareIncident"]["incident"]["id"].clone();
+    let mut input = utah_request();
+    input["input"]["incidentId"] = incident_b.clone();
+    let request_b = app.ok(&slco, CREATE, input).await["createResourceRequest"]["resourceRequest"].clone();
+    app.ok(&slco, SUBMIT, json!({ "input": { "requestId": request_b["id"] } })).await;
+    app.ok(
+        &coordinator,
+        MISSION,
+        json!({ "input": { "requestId": request_b["id"], "missionNumber": "UT-B",
+        "recipientIds": [seed("jurisdiction", "utah-county"), seed("jurisdiction", "davis-county")] } }),
+    )
+    .await;
+    let offer_b = app.ok(&utco, OFFER, offer_input(&request_b, &[(0, 1)])).await["makeOffer"]["offer"]["id"].clone();
+    app.ok(&davis, OFFER, offer_input(&request_b, &[(1, 2)])).await;
+    app.ok(&slco, ACCEPT, json!({ "input": { "offerId": offer_b } })).await;
+    clock.advance(Duration::days(10));
+
+    let dashboard = r#"query ($incident: ID) { dashboard(incidentId: $incident) {
+        requestsByStatus { status count } overdueDeadlines
+        amountsByCompact { compact { shortName } estimated invoiced paid outstanding } } }"#;
+    let all = app.ok(&coordinator, dashboard, json!({})).await["dashboard"].clone();
+    let a = app
+        .ok(&coordinator, dashboard, json!({ "incident": seed("incident", "emigration-creek-flood-2026") }))
+        .await["dashboard"]
+        .clone();
+    let b = app.ok(&coordinator, dashboard, json!({ "incident": incident_b })).await["dashboard"].clone();
+    // Each accepted offer estimates 18,400.00 + 6,210.50 + 3,500.00 = 28,110.50; Davis County's is not accepted.
+    let amounts = |estimated: &str| {
+        json!([{ "compact": { "shortName": "Utah SMAA" }, "estimated": estimated,
+        "invoiced": "0.00", "paid": "0.00", "outstanding": "0.00" }])
+    };
+    assert_eq!(all["amountsByCompact"], amounts("56221.00"), "an agreement without a claim is estimated too");
+    assert_eq!(a["amountsByCompact"], amounts("28110.50"));
+    assert_eq!(b["amountsByCompact"], amounts("28110.50"));
+    assert_eq!(all["requestsByStatus"], json!([{ "status": "OPEN", "count": 2 }]));
+    assert_eq!(b["requestsByStatus"], json!([{ "status": "OPEN", "count": 1 }]));
+    // Incident B owes one thing: its written declaration, due a day after the oral one. Every Utah deadline belongs
+    // to one of the two incidents, so the narrowed counts add up to the whole.
+    assert_eq!(b["overdueDeadlines"], 1, "{b}");
+    assert!(a["overdueDeadlines"].as_u64().unwrap() >= 1, "{a}");
+    assert_eq!(
+        all["overdueDeadlines"].as_u64().unwrap(),
+        a["overdueDeadlines"].as_u64().unwrap() + b["overdueDeadlines"].as_u64().unwrap()
+    );
+    // Davis County sees only its own offer's request: no agreement, no claim, no amounts.
+    let davis_view = app.ok(&davis, dashboard, json!({})).await["dashboard"].clone();
+    assert_eq!(davis_view["amountsByCompact"], json!([]));
+}

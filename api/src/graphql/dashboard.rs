@@ -6,10 +6,13 @@ use std::collections::BTreeMap;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use entities::{claim, deadline, deployment, invoice_line, offer, payment, resource_request};
 use rust_decimal::Decimal;
+use sea_orm::sea_query::{ExprTrait, IntoColumnRef, IntoTableRef};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::domain::access::{claims_visible_to, deadlines_visible_to, deployments_visible_to, requests_visible_to};
+use crate::domain::access::{
+    agreements_visible_to, claims_visible_to, deadlines_visible_to, deployments_visible_to, requests_visible_to,
+};
 use crate::domain::enums::{ClaimStatus, DeadlineStatus, DeploymentStatus, RequestStatus};
 use crate::domain::lifecycle::deployment_is_out;
 use crate::domain::{money, validate};
@@ -93,8 +96,9 @@ fn db_err(e: sea_orm::DbErr) -> async_graphql::Error {
 /// Aggregates over what the caller may see, optionally narrowed to a compact or an incident.
 #[Object]
 impl Dashboard {
-    /// Requests by status.
+    /// Requests by status (counted in SQL, under the caller's visibility).
     async fn requests_by_status(&self, ctx: &Context<'_>) -> Result<Vec<StatusCount>> {
+        use sea_orm::QuerySelect;
         let mut select = resource_request::Entity::find().filter(requests_visible_to(viewer(ctx)));
         if let Some(c) = self.compact {
             select = select.filter(resource_request::Column::CompactId.eq(c));
@@ -102,9 +106,18 @@ impl Dashboard {
         if let Some(i) = self.incident {
             select = select.filter(resource_request::Column::IncidentId.eq(i));
         }
+        let rows: Vec<(String, i64)> = select
+            .select_only()
+            .column(resource_request::Column::Status)
+            .column_as(resource_request::Column::Id.count(), "count")
+            .group_by(resource_request::Column::Status)
+            .into_tuple()
+            .all(&state(ctx).db)
+            .await
+            .map_err(db_err)?;
         let mut counts: BTreeMap<RequestStatus, u64> = BTreeMap::new();
-        for r in select.all(&state(ctx).db).await.map_err(db_err)? {
-            *counts.entry(RequestStatus::from_db(&r.status)?).or_default() += 1;
+        for (status, count) in rows {
+            *counts.entry(RequestStatus::from_db(&status)?).or_default() += u64::try_from(count).unwrap_or_default();
         }
         Ok(counts.into_iter().map(|(status, count)| StatusCount { status, count }).collect())
     }
@@ -115,6 +128,9 @@ impl Dashboard {
         let mut select = deployment::Entity::find().filter(deployments_visible_to(viewer(ctx)));
         if let Some(c) = self.compact {
             select = select.filter(deployment::Column::CompactId.eq(c));
+        }
+        if let Some(i) = self.incident {
+            select = select.filter(deployment::Column::RequestId.in_subquery(requests_of_incident(i)));
         }
         let deployments = select.all(db).await.map_err(db_err)?;
         let requests: BTreeMap<Uuid, Uuid> = resource_request::Entity::find()
@@ -149,14 +165,23 @@ impl Dashboard {
         Ok(out.into_values().collect())
     }
 
-    /// Estimated against invoiced, paid and outstanding, by compact.
+    /// Estimated against invoiced, paid and outstanding, by compact: the estimate of every visible agreement (its
+    /// accepted offer's cost estimate), whether or not a claim exists yet; the invoiced, paid and outstanding amounts
+    /// of the visible claims.
     async fn amounts_by_compact(&self, ctx: &Context<'_>) -> Result<Vec<CompactAmounts>> {
         let db = &state(ctx).db;
-        let mut select = claim::Entity::find().filter(claims_visible_to(viewer(ctx)));
+        let mut agreements = entities::agreement::Entity::find().filter(agreements_visible_to(viewer(ctx)));
+        let mut claims = claim::Entity::find().filter(claims_visible_to(viewer(ctx)));
         if let Some(c) = self.compact {
-            select = select.filter(claim::Column::CompactId.eq(c));
+            agreements = agreements.filter(entities::agreement::Column::CompactId.eq(c));
+            claims = claims.filter(claim::Column::CompactId.eq(c));
         }
-        let claims = select.all(db).await.map_err(db_err)?;
+        if let Some(i) = self.incident {
+            agreements = agreements.filter(entities::agreement::Column::RequestId.in_subquery(requests_of_incident(i)));
+            claims = claims.filter(claim::Column::RequestId.in_subquery(requests_of_incident(i)));
+        }
+        let agreements = agreements.all(db).await.map_err(db_err)?;
+        let claims = claims.all(db).await.map_err(db_err)?;
         let ids: Vec<Uuid> = claims.iter().map(|c| c.id).collect();
         let lines = invoice_line::Entity::find()
             .filter(invoice_line::Column::ClaimId.is_in(ids.clone()))
@@ -165,11 +190,6 @@ impl Dashboard {
             .map_err(db_err)?;
         let payments =
             payment::Entity::find().filter(payment::Column::ClaimId.is_in(ids)).all(db).await.map_err(db_err)?;
-        let agreements = entities::agreement::Entity::find()
-            .filter(entities::agreement::Column::Id.is_in(claims.iter().map(|c| c.agreement_id)))
-            .all(db)
-            .await
-            .map_err(db_err)?;
         let offers: BTreeMap<Uuid, serde_json::Value> = offer::Entity::find()
             .filter(offer::Column::Id.is_in(agreements.iter().map(|a| a.offer_id)))
             .all(db)
@@ -179,24 +199,24 @@ impl Dashboard {
             .map(|o| (o.id, o.cost_estimate))
             .collect();
         let mut out: BTreeMap<Uuid, [Decimal; 4]> = BTreeMap::new();
-        for c in &claims {
-            let own_lines: Vec<_> = lines.iter().filter(|l| l.claim_id == c.id).cloned().collect();
-            let own_payments: Vec<_> = payments.iter().filter(|p| p.claim_id == c.id).cloned().collect();
-            let totals = crate::domain::claims::totals(c, &own_lines, &own_payments)?;
-            let estimate: Decimal = agreements
-                .iter()
-                .find(|a| a.id == c.agreement_id)
-                .and_then(|a| offers.get(&a.offer_id))
+        for a in &agreements {
+            let estimate = offers
+                .get(&a.offer_id)
                 .and_then(|e| e.as_object().cloned())
                 .map(|m| money::sum(m.values().filter_map(|v| v.as_str().and_then(|s| s.parse::<Decimal>().ok()))))
                 .transpose()?
                 .unwrap_or_default();
+            money::add(&mut out.entry(a.compact_id).or_default()[0], estimate)?;
+        }
+        for c in &claims {
+            let own_lines: Vec<_> = lines.iter().filter(|l| l.claim_id == c.id).cloned().collect();
+            let own_payments: Vec<_> = payments.iter().filter(|p| p.claim_id == c.id).cloned().collect();
+            let totals = crate::domain::claims::totals(c, &own_lines, &own_payments)?;
             let open = !matches!(
                 ClaimStatus::from_db(&c.status)?,
                 ClaimStatus::Paid | ClaimStatus::Waived | ClaimStatus::Forfeited | ClaimStatus::Withdrawn
             );
             let entry = out.entry(c.compact_id).or_default();
-            money::add(&mut entry[0], estimate)?;
             money::add(&mut entry[1], totals.claimed)?;
             money::add(&mut entry[2], totals.paid)?;
             if open {
@@ -229,8 +249,55 @@ impl Dashboard {
         if let Some(c) = self.compact {
             select = select.filter(deadline::Column::CompactId.eq(c));
         }
+        if let Some(i) = self.incident {
+            select = select.filter(records_of_incident(i));
+        }
         select.count(&state(ctx).db).await.map_err(db_err)
     }
+}
+
+/// The ids of an incident's requests.
+fn requests_of_incident(incident: Uuid) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(resource_request::Column::Id)
+        .from(resource_request::Entity)
+        .and_where(resource_request::Column::IncidentId.eq(incident))
+        .to_owned()
+}
+
+/// Deadlines of an incident: its own, and those of its requests and of the agreements, deployments, claims and
+/// disputes that came of them.
+fn records_of_incident(incident: Uuid) -> sea_orm::Condition {
+    use entities::{agreement, dispute};
+    use sea_orm::sea_query::Query;
+    let ids = |column: sea_orm::sea_query::ColumnRef, table: sea_orm::sea_query::TableRef, on| {
+        Query::select().column(column).from(table).and_where(on).to_owned()
+    };
+    let of_requests = |column| sea_orm::sea_query::Expr::col(column).in_subquery(requests_of_incident(incident));
+    let claims = ids(
+        claim::Column::Id.into_column_ref(),
+        claim::Entity.into_table_ref(),
+        of_requests(claim::Column::RequestId.into_column_ref()),
+    );
+    sea_orm::Condition::any()
+        .add(deadline::Column::RecordId.eq(incident))
+        .add(deadline::Column::RecordId.in_subquery(requests_of_incident(incident)))
+        .add(deadline::Column::RecordId.in_subquery(ids(
+            agreement::Column::Id.into_column_ref(),
+            agreement::Entity.into_table_ref(),
+            of_requests(agreement::Column::RequestId.into_column_ref()),
+        )))
+        .add(deadline::Column::RecordId.in_subquery(ids(
+            deployment::Column::Id.into_column_ref(),
+            deployment::Entity.into_table_ref(),
+            of_requests(deployment::Column::RequestId.into_column_ref()),
+        )))
+        .add(deadline::Column::RecordId.in_subquery(claims.clone()))
+        .add(deadline::Column::RecordId.in_subquery(ids(
+            dispute::Column::Id.into_column_ref(),
+            dispute::Entity.into_table_ref(),
+            sea_orm::sea_query::Expr::col(dispute::Column::ClaimId.into_column_ref()).in_subquery(claims),
+        )))
 }
 
 /// The dashboard query.
