@@ -54,11 +54,13 @@ pub fn router(state: AppState) -> Router {
         schema.clone()
     };
     let max_body = state.config.max_body_bytes;
+    crate::metrics::install();
     let cors = cors(&state.config.cors_allowed_origins);
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .route("/edxl-rm", axum::routing::post(edxl_import))
         .route("/edxl-rm/{message}/{id}", get(edxl_export))
         .with_state(Http { state, schema, gateway })
@@ -173,6 +175,14 @@ pub async fn serve(
     Ok(())
 }
 
+/// `GET /metrics`: Prometheus text exposition (see `metrics`).
+async fn metrics(State(http): State<Http>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"))],
+        crate::metrics::render(&http.state.db),
+    )
+}
+
 async fn readyz(State(http): State<Http>) -> impl IntoResponse {
     match http.state.db.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
@@ -278,15 +288,27 @@ async fn execute(
         for request in requests {
             let started = std::time::Instant::now();
             let operation = request.operation_name.clone().unwrap_or_else(|| "-".to_owned());
+            let label = crate::metrics::operation_label(request.operation_name.as_deref());
             let wants_cost = asks_for_cost(&request);
             let admitted = gate::admit(&http.state.limits, &http.state.persisted, request, transport, gateway);
-            let admitted = match admitted {
+            let mut admitted = match admitted {
                 Ok(admitted) => admitted,
                 Err(refusal) => {
+                    crate::metrics::graphql_request(&label, "refused", started.elapsed().as_secs_f64());
                     refusal_status = Some(refusal.status);
                     responses.push(refusal.into_response());
                     continue;
                 }
+            };
+            let named = admitted.request.operation_name.is_some();
+            let label = match (named, admitted.request.parsed_query()) {
+                (false, Ok(document)) => match &document.operations {
+                    async_graphql::parser::types::DocumentOperations::Multiple(named) if named.len() == 1 => {
+                        crate::metrics::operation_label(named.keys().next().map(|n| n.as_str()))
+                    }
+                    _ => label,
+                },
+                _ => label,
             };
             let request =
                 admitted.request.data(viewer.clone()).data(loaders(http.state.db.clone(), viewer.clone(), delay));
@@ -302,6 +324,8 @@ async fn execute(
                 errors = response.errors.len(),
                 "graphql operation"
             );
+            let outcome = if response.errors.is_empty() { "ok" } else { "error" };
+            crate::metrics::graphql_request(&label, outcome, started.elapsed().as_secs_f64());
             responses.push(response);
         }
         (responses, refusal_status)
@@ -590,12 +614,15 @@ async fn edxl_export(
         Err(_) => return edxl_error(&AppError::bad_input("id", "not a valid id")),
     };
     match crate::edxl::message::export(&http.state.db, &viewer, kind, id, http.state.clock.now()).await {
-        Ok(found) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"))],
-            crate::edxl::xml::to_xml(&found),
-        )
-            .into_response(),
+        Ok(found) => {
+            crate::metrics::edxl_message("exported");
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, HeaderValue::from_static("application/xml; charset=utf-8"))],
+                crate::edxl::xml::to_xml(&found),
+            )
+                .into_response()
+        }
         Err(err) => edxl_error(&err),
     }
 }
@@ -652,6 +679,7 @@ async fn edxl_import(
     };
     match crate::edxl::import::import(&http.state.db, &viewer, http.state.clock.now(), input).await {
         Ok(done) => {
+            crate::metrics::edxl_message("imported");
             http.state.bus.notify();
             let status = if done.duplicate { StatusCode::OK } else { StatusCode::CREATED };
             let body = serde_json::json!({
@@ -663,7 +691,10 @@ async fn edxl_import(
             });
             (status, Json(body)).into_response()
         }
-        Err(err) => edxl_error(&err),
+        Err(err) => {
+            crate::metrics::edxl_message("refused");
+            edxl_error(&err)
+        }
     }
 }
 

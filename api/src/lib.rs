@@ -12,6 +12,7 @@ pub mod error;
 pub mod gate;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 #[cfg(test)]
 mod properties;
 pub mod scalars;

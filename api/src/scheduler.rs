@@ -209,7 +209,9 @@ pub fn spawn(state: AppState, interval: StdDuration, leads: Vec<Duration>) -> to
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            match tick(&state.db, state.clock.now(), &leads).await {
+            let done = tick(&state.db, state.clock.now(), &leads).await;
+            crate::metrics::scheduler_run(done.as_ref().ok());
+            match done {
                 Ok(report) if report != TickReport::default() => tracing::info!(?report, "deadline pass"),
                 Ok(_) => {}
                 Err(err) => tracing::warn!(error = ?err, "deadline pass failed; retrying at the next interval"),

@@ -77,6 +77,7 @@ struct ConnectionSlot {
 
 impl Drop for ConnectionSlot {
     fn drop(&mut self) {
+        crate::metrics::websocket_connections(-1.0);
         let mut map = self.state.connections.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(count) = map.get_mut(&self.subject) {
             *count = count.saturating_sub(1);
@@ -253,6 +254,7 @@ where
         return;
     }
     let _slot = ConnectionSlot { state: state.clone(), subject: viewer.subject.clone() };
+    crate::metrics::websocket_connections(1.0);
     budget.unlimited();
     if sink.send(text(json!({ "type": "connection_ack" }))).await.is_err() {
         return;

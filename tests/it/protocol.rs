@@ -447,3 +447,95 @@ async fn every_response_carries_the_request_id_the_client_sent_or_one_generated(
     assert_eq!(refused.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(uuid::Uuid::parse_str(&id_of(&refused)).is_ok());
 }
+
+/// The samples of a Prometheus text exposition, by series (`name{labels}`), after checking every line's syntax
+/// and that every sample belongs to a family with a `# TYPE`.
+fn scrape_samples(text: &str) -> std::collections::BTreeMap<String, f64> {
+    let mut typed = std::collections::BTreeSet::new();
+    let mut samples = std::collections::BTreeMap::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let mut words = rest.split_whitespace();
+            let name = words.next().expect("a TYPE names its family");
+            let kind = words.next().expect("a TYPE gives the kind");
+            assert!(["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind), "{line}");
+            typed.insert(name.to_owned());
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("not a sample: {line}"));
+        let name = series.split('{').next().unwrap();
+        assert!(
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            "bad metric name in {line}"
+        );
+        if let Some(labels) = series.strip_prefix(name) {
+            assert!(labels.is_empty() || (labels.starts_with('{') && labels.ends_with('}')), "bad labels in {line}");
+        }
+        let family = ["_bucket", "_sum", "_count"].iter().find_map(|s| name.strip_suffix(s)).unwrap_or(name);
+        assert!(typed.contains(family) || typed.contains(name), "no # TYPE for {name}");
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("bad value in {line}"));
+        samples.insert(series.to_owned(), value);
+    }
+    samples
+}
+
+#[tokio::test]
+async fn metrics_are_scraped_in_the_prometheus_format_and_move_with_the_traffic() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let app = TestApp::seeded().await;
+    let scrape = || async {
+        let response = reqwest::get(app.url("/metrics")).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+        scrape_samples(&response.text().await.unwrap())
+    };
+    let value =
+        |samples: &std::collections::BTreeMap<String, f64>, series: &str| samples.get(series).copied().unwrap_or(0.0);
+    let before = scrape().await;
+    let rep = crate::missions::rep(&app, "salt-lake-county");
+    app.ok(&rep, "query DashboardPage { dashboard { overdueDeadlines } }", json!({})).await;
+    let refused = reqwest::Client::new()
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "query Broken { viewer {", "operationName": "Broken" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    // A name too long to be a label counts as `other` (clients choose names: the label set stays bounded).
+    let long = format!("query {} {{ viewer {{ authenticated }} }}", "A".repeat(80));
+    app.ok(&rep, &long, json!({})).await;
+
+    // A subscriber, then a change it receives.
+    let token = app.token("metrics-observer", None, &["OBSERVER"], &[seed("compact", "utah-smaa")]);
+    let mut socket = app.ws().await;
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    socket.send(Message::text(init.to_string())).await.unwrap();
+    socket.next().await.unwrap().unwrap();
+    let subscribe = json!({ "type": "subscribe", "id": "1", "payload": { "query": "subscription { statusChanges { sequence } }" } });
+    socket.send(Message::text(subscribe.to_string())).await.unwrap();
+    let during = scrape().await;
+    assert!(value(&during, "mutual_aid_websocket_connections") >= 1.0, "{during:?}");
+    let scheduler = api::scheduler::spawn(app.state.clone(), std::time::Duration::from_millis(50), vec![]);
+    crate::missions::open_utah_request(&app, &rep, &["utah-county"]).await;
+    let got = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next()).await.unwrap().unwrap().unwrap();
+    assert!(got.to_text().unwrap().contains("\"next\""), "{got:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(120)).await;
+    scheduler.abort();
+
+    let after = scrape().await;
+    let grew = |series: &str| value(&after, series) > value(&before, series);
+    assert!(grew("mutual_aid_graphql_requests_total{operation=\"DashboardPage\",outcome=\"ok\"}"), "{after:?}");
+    assert!(grew("mutual_aid_graphql_request_duration_seconds_count{operation=\"DashboardPage\"}"), "{after:?}");
+    assert!(grew("mutual_aid_graphql_requests_total{operation=\"Broken\",outcome=\"refused\"}"), "{after:?}");
+    assert!(grew("mutual_aid_graphql_requests_total{operation=\"other\",outcome=\"ok\"}"), "a name that is not plain");
+    assert!(grew("mutual_aid_events_written_total"), "{after:?}");
+    assert!(grew("mutual_aid_events_delivered_total"), "{after:?}");
+    assert!(grew("mutual_aid_feed_lag_seconds_count"), "{after:?}");
+    assert!(grew("mutual_aid_scheduler_runs_total{outcome=\"ok\"}"), "{after:?}");
+    assert!(after.keys().any(|k| k.starts_with("mutual_aid_db_pool_connections{state=\"idle\"}")), "{after:?}");
+    assert!(after.keys().any(|k| k.starts_with("mutual_aid_subscriptions")), "{after:?}");
+}

@@ -117,6 +117,7 @@ pub async fn append(
         payload: Set(event.payload),
     };
     let saved = event::Entity::insert(row).exec_with_returning(db).await?;
+    crate::metrics::event_written();
     let mut jurisdictions = event.jurisdictions;
     jurisdictions.sort();
     jurisdictions.dedup();

@@ -25,6 +25,7 @@ pub async fn export(ctx: &Context<'_>, kind: EdxlRmMessage, allowed: &[EdxlRmMes
         .into());
     }
     let found = message::export(&state(ctx).db, viewer(ctx), kind, id, state(ctx).clock.now()).await?;
+    crate::metrics::edxl_message("exported");
     Ok(xml::to_xml(&found))
 }
 
@@ -82,7 +83,10 @@ impl EdxlMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The message and where it goes.")] input: ImportEdxlRmInput,
     ) -> Result<ImportEdxlRmPayload> {
-        let done = import::import(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
+        let done = import::import(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input)
+            .await
+            .inspect_err(|_| crate::metrics::edxl_message("refused"))?;
+        crate::metrics::edxl_message("imported");
         payload(ctx, done).await
     }
 }

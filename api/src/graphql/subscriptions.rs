@@ -153,13 +153,34 @@ async fn open(
         state.feeds.clone(),
     )
     .await?;
-    Ok(futures_util::stream::unfold(Some((feed, viewer)), |slot| async move {
-        let (mut feed, viewer) = slot?;
+    let open = OpenSubscription::new();
+    Ok(futures_util::stream::unfold(Some((feed, viewer, open)), |slot| async move {
+        let (mut feed, viewer, open) = slot?;
         match feed.next().await {
-            Ok(event) => Some((Ok(StatusChange { event, viewer: viewer.clone() }), Some((feed, viewer)))),
+            Ok(event) => {
+                let lag = (chrono::Utc::now() - event.occurred_at).num_milliseconds() as f64 / 1000.0;
+                crate::metrics::event_delivered(lag);
+                Some((Ok(StatusChange { event, viewer: viewer.clone() }), Some((feed, viewer, open))))
+            }
             Err(err) => Some((Err(err.to_graphql()), None)),
         }
     }))
+}
+
+/// Counts a subscription in the `mutual_aid_subscriptions` gauge for as long as its stream lives.
+struct OpenSubscription;
+
+impl OpenSubscription {
+    fn new() -> Self {
+        crate::metrics::subscriptions(1.0);
+        OpenSubscription
+    }
+}
+
+impl Drop for OpenSubscription {
+    fn drop(&mut self) {
+        crate::metrics::subscriptions(-1.0);
+    }
 }
 
 async fn ensure_visible<E: EntityTrait>(
