@@ -5,6 +5,7 @@
 mod auth;
 mod claims;
 mod contract;
+mod deployment;
 mod directory;
 mod edxl;
 mod hardening;
