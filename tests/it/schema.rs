@@ -153,3 +153,32 @@ async fn introspection_that_multiplies_its_output_or_data_nested_too_deep_is_ref
         assert!(body.get("errors").is_none(), "{query}: {body}");
     }
 }
+
+#[tokio::test]
+async fn every_nullable_relation_says_when_it_is_null() {
+    let app = TestApp::spawn().await;
+    let query = r#"{ __schema { types { name kind fields { name description type { kind ofType { kind } } } } } }"#;
+    let (_, body) = app.gql(None, query, json!({})).await;
+    let mut silent = Vec::new();
+    let mut nullable = 0;
+    for t in body["data"]["__schema"]["types"].as_array().unwrap() {
+        let name = t["name"].as_str().unwrap();
+        if name.starts_with('_') || ["Query", "Mutation", "Subscription"].contains(&name) {
+            continue;
+        }
+        for f in t["fields"].as_array().into_iter().flatten() {
+            // A relation the schema lets be null: its type is an object, interface or union, not wrapped in NON_NULL.
+            let kind = f["type"]["kind"].as_str().unwrap();
+            if !["OBJECT", "INTERFACE", "UNION"].contains(&kind) || name.ends_with("Payload") {
+                continue;
+            }
+            nullable += 1;
+            let description = f["description"].as_str().unwrap_or_default().to_lowercase();
+            if !description.contains("null") {
+                silent.push(format!("{name}.{}", f["name"].as_str().unwrap()));
+            }
+        }
+    }
+    assert!(nullable >= 20, "{nullable}");
+    assert!(silent.is_empty(), "nullable relations that do not say when they are null: {silent:?}");
+}

@@ -93,20 +93,33 @@ impl Claim {
         self.0.overdue
     }
     /// The agreement.
+    /// Null only for a caller who may not see the agreement (the README's "Who sees what").
     async fn agreement(&self, ctx: &Context<'_>) -> Result<Option<Agreement>> {
         Ok(loaders(ctx).load_one(AgreementById(self.0.agreement_id)).await?.map(Agreement))
     }
     /// The compact.
-    async fn compact(&self, ctx: &Context<'_>) -> Result<Option<Compact>> {
-        Ok(loaders(ctx).load_one(CompactById(self.0.compact_id)).await?.map(Compact))
+    async fn compact(&self, ctx: &Context<'_>) -> Result<Compact> {
+        crate::graphql::required(
+            loaders(ctx).load_one(CompactById(self.0.compact_id)).await?.map(Compact),
+            "compact",
+            self.0.compact_id,
+        )
     }
     /// The requesting party, who pays.
-    async fn requesting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
-        jurisdiction(ctx, self.0.requesting_jurisdiction_id).await
+    async fn requesting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
+        crate::graphql::required(
+            jurisdiction(ctx, self.0.requesting_jurisdiction_id).await?,
+            "jurisdiction",
+            self.0.requesting_jurisdiction_id,
+        )
     }
     /// The assisting party, who claims.
-    async fn assisting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
-        jurisdiction(ctx, self.0.assisting_jurisdiction_id).await
+    async fn assisting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
+        crate::graphql::required(
+            jurisdiction(ctx, self.0.assisting_jurisdiction_id).await?,
+            "jurisdiction",
+            self.0.assisting_jurisdiction_id,
+        )
     }
     /// When assistance ended (the resources returned): the start of the claim's clocks.
     async fn assistance_ended_at(&self) -> DateTime {
@@ -330,8 +343,12 @@ impl Dispute {
         Ok(DisputeStatus::from_db(&self.0.status)?)
     }
     /// The party that filed it.
-    async fn filed_by(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
-        jurisdiction(ctx, self.0.filed_by_jurisdiction_id).await
+    async fn filed_by(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
+        crate::graphql::required(
+            jurisdiction(ctx, self.0.filed_by_jurisdiction_id).await?,
+            "jurisdiction",
+            self.0.filed_by_jurisdiction_id,
+        )
     }
     /// When it was filed.
     async fn filed_at(&self) -> DateTime {

@@ -50,10 +50,15 @@ pub struct DeployedResources {
 #[async_graphql::ComplexObject]
 impl DeployedResources {
     /// The assisting jurisdiction.
-    async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
-        Ok(ctx.data_unchecked::<Loaders>().load_one(JurisdictionById(self.assisting)).await?.map(Jurisdiction))
+    async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
+        crate::graphql::required(
+            ctx.data_unchecked::<Loaders>().load_one(JurisdictionById(self.assisting)).await?.map(Jurisdiction),
+            "jurisdiction",
+            self.assisting,
+        )
     }
     /// The incident.
+    /// Null only for a caller who may not see the incident (the README's "Who sees what").
     async fn incident(&self, ctx: &Context<'_>) -> Result<Option<Incident>> {
         Ok(ctx.data_unchecked::<Loaders>().load_one(IncidentById(self.incident)).await?.map(Incident))
     }
@@ -78,8 +83,12 @@ pub struct CompactAmounts {
 #[async_graphql::ComplexObject]
 impl CompactAmounts {
     /// The compact.
-    async fn compact(&self, ctx: &Context<'_>) -> Result<Option<Compact>> {
-        Ok(ctx.data_unchecked::<Loaders>().load_one(CompactById(self.compact)).await?.map(Compact))
+    async fn compact(&self, ctx: &Context<'_>) -> Result<Compact> {
+        crate::graphql::required(
+            ctx.data_unchecked::<Loaders>().load_one(CompactById(self.compact)).await?.map(Compact),
+            "compact",
+            self.compact,
+        )
     }
 }
 

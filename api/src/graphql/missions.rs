@@ -98,14 +98,19 @@ impl ResourceRequest {
         Ok(Priority::from_db(&self.0.priority)?)
     }
     /// The compact the request is made under.
-    async fn compact(&self, ctx: &Context<'_>) -> Result<Option<Compact>> {
-        compact(ctx, self.0.compact_id).await
+    async fn compact(&self, ctx: &Context<'_>) -> Result<Compact> {
+        crate::graphql::required(compact(ctx, self.0.compact_id).await?, "compact", self.0.compact_id)
     }
     /// The requesting jurisdiction.
-    async fn requesting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
-        jurisdiction(ctx, self.0.requesting_jurisdiction_id).await
+    async fn requesting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
+        crate::graphql::required(
+            jurisdiction(ctx, self.0.requesting_jurisdiction_id).await?,
+            "jurisdiction",
+            self.0.requesting_jurisdiction_id,
+        )
     }
     /// The incident the help is for.
+    /// Null only for a caller who may not see the incident (the README's "Who sees what").
     async fn incident(&self, ctx: &Context<'_>) -> Result<Option<Incident>> {
         Ok(loaders(ctx).load_one(IncidentById(self.0.incident_id)).await?.map(Incident))
     }
@@ -283,8 +288,12 @@ impl RequestLineItem {
         self.0.position
     }
     /// The resource type.
-    async fn resource_type(&self, ctx: &Context<'_>) -> Result<Option<ResourceType>> {
-        Ok(loaders(ctx).load_one(ResourceTypeById(self.0.resource_type_id)).await?.map(ResourceType))
+    async fn resource_type(&self, ctx: &Context<'_>) -> Result<ResourceType> {
+        crate::graphql::required(
+            loaders(ctx).load_one(ResourceTypeById(self.0.resource_type_id)).await?.map(ResourceType),
+            "resourcetype",
+            self.0.resource_type_id,
+        )
     }
     /// How many are requested.
     async fn quantity(&self) -> i32 {
@@ -380,12 +389,17 @@ impl Offer {
         id(self.0.id)
     }
     /// The request answered.
+    /// Null only for a caller who may not see the request (the README's "Who sees what").
     async fn request(&self, ctx: &Context<'_>) -> Result<Option<ResourceRequest>> {
         Ok(loaders(ctx).load_one(RequestById(self.0.request_id)).await?.map(ResourceRequest))
     }
     /// The assisting jurisdiction.
-    async fn assisting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
-        jurisdiction(ctx, self.0.assisting_jurisdiction_id).await
+    async fn assisting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
+        crate::graphql::required(
+            jurisdiction(ctx, self.0.assisting_jurisdiction_id).await?,
+            "jurisdiction",
+            self.0.assisting_jurisdiction_id,
+        )
     }
     /// Where the offer stands.
     async fn status(&self) -> Result<OfferStatus> {
@@ -451,6 +465,7 @@ impl Offer {
         self.0.decision_reason.as_deref()
     }
     /// The agreement made from this offer, once accepted.
+    /// Null until the offer is accepted, and for a caller who may not see the agreement.
     async fn agreement(&self, ctx: &Context<'_>) -> Result<Option<Agreement>> {
         let rows = loaders(ctx).load_one(AgreementsOfOffer(self.0.id)).await?.unwrap_or_default();
         Ok(rows.into_iter().next().map(Agreement))
@@ -506,24 +521,34 @@ impl Agreement {
         self.0.verbal
     }
     /// The request.
+    /// Null only for a caller who may not see the request (the README's "Who sees what").
     async fn request(&self, ctx: &Context<'_>) -> Result<Option<ResourceRequest>> {
         Ok(loaders(ctx).load_one(RequestById(self.0.request_id)).await?.map(ResourceRequest))
     }
     /// The accepted offer.
+    /// Null only for a caller who may not see the offer (the README's "Who sees what").
     async fn offer(&self, ctx: &Context<'_>) -> Result<Option<Offer>> {
         Ok(loaders(ctx).load_one(OfferById(self.0.offer_id)).await?.map(Offer))
     }
     /// The compact.
-    async fn compact(&self, ctx: &Context<'_>) -> Result<Option<Compact>> {
-        compact(ctx, self.0.compact_id).await
+    async fn compact(&self, ctx: &Context<'_>) -> Result<Compact> {
+        crate::graphql::required(compact(ctx, self.0.compact_id).await?, "compact", self.0.compact_id)
     }
     /// The requesting party.
-    async fn requesting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
-        jurisdiction(ctx, self.0.requesting_jurisdiction_id).await
+    async fn requesting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
+        crate::graphql::required(
+            jurisdiction(ctx, self.0.requesting_jurisdiction_id).await?,
+            "jurisdiction",
+            self.0.requesting_jurisdiction_id,
+        )
     }
     /// The assisting party.
-    async fn assisting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
-        jurisdiction(ctx, self.0.assisting_jurisdiction_id).await
+    async fn assisting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
+        crate::graphql::required(
+            jurisdiction(ctx, self.0.assisting_jurisdiction_id).await?,
+            "jurisdiction",
+            self.0.assisting_jurisdiction_id,
+        )
     }
     /// Who signed for the requesting party (token subject).
     async fn requesting_signed_by(&self) -> Option<&str> {
@@ -556,11 +581,13 @@ impl Agreement {
             .collect())
     }
     /// The deployment under this agreement.
+    /// Null only for a caller who may not see the deployment (the README's "Who sees what").
     async fn deployment(&self, ctx: &Context<'_>) -> Result<Option<Deployment>> {
         let rows = loaders(ctx).load_one(DeploymentsOfAgreement(self.0.id)).await?.unwrap_or_default();
         Ok(rows.into_iter().next().map(Deployment))
     }
     /// The reimbursement claim of the agreement, once the resources returned.
+    /// Null until the resources have returned (the claim opens then), and for a caller who may not see the claim.
     async fn claim(&self, ctx: &Context<'_>) -> Result<Option<crate::graphql::claims::Claim>> {
         let rows =
             loaders(ctx).load_one(crate::graphql::loaders::ClaimsOfAgreement(self.0.id)).await?.unwrap_or_default();
@@ -624,6 +651,7 @@ impl Amendment {
         id(self.0.id)
     }
     /// The agreement.
+    /// Null only for a caller who may not see the agreement (the README's "Who sees what").
     async fn agreement(&self, ctx: &Context<'_>) -> Result<Option<Agreement>> {
         Ok(loaders(ctx).load_one(AgreementById(self.0.agreement_id)).await?.map(Agreement))
     }
@@ -640,8 +668,12 @@ impl Amendment {
         Json(self.0.changes.clone())
     }
     /// The proposing party.
-    async fn proposed_by(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
-        jurisdiction(ctx, self.0.proposed_by_jurisdiction_id).await
+    async fn proposed_by(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
+        crate::graphql::required(
+            jurisdiction(ctx, self.0.proposed_by_jurisdiction_id).await?,
+            "jurisdiction",
+            self.0.proposed_by_jurisdiction_id,
+        )
     }
     /// When it was proposed.
     async fn proposed_at(&self) -> DateTime {
@@ -699,20 +731,30 @@ impl Deployment {
         Ok(DeploymentStatus::from_db(&self.0.status)?)
     }
     /// The agreement.
+    /// Null only for a caller who may not see the agreement (the README's "Who sees what").
     async fn agreement(&self, ctx: &Context<'_>) -> Result<Option<Agreement>> {
         Ok(loaders(ctx).load_one(AgreementById(self.0.agreement_id)).await?.map(Agreement))
     }
     /// The request.
+    /// Null only for a caller who may not see the request (the README's "Who sees what").
     async fn request(&self, ctx: &Context<'_>) -> Result<Option<ResourceRequest>> {
         Ok(loaders(ctx).load_one(RequestById(self.0.request_id)).await?.map(ResourceRequest))
     }
     /// The requesting party.
-    async fn requesting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
-        jurisdiction(ctx, self.0.requesting_jurisdiction_id).await
+    async fn requesting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
+        crate::graphql::required(
+            jurisdiction(ctx, self.0.requesting_jurisdiction_id).await?,
+            "jurisdiction",
+            self.0.requesting_jurisdiction_id,
+        )
     }
     /// The assisting party.
-    async fn assisting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
-        jurisdiction(ctx, self.0.assisting_jurisdiction_id).await
+    async fn assisting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
+        crate::graphql::required(
+            jurisdiction(ctx, self.0.assisting_jurisdiction_id).await?,
+            "jurisdiction",
+            self.0.assisting_jurisdiction_id,
+        )
     }
     /// The roster, by name and position.
     async fn personnel(&self) -> Vec<Person> {
@@ -858,12 +900,20 @@ impl InventoryItem {
         id(self.0.id)
     }
     /// The holder.
-    async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
-        jurisdiction(ctx, self.0.jurisdiction_id).await
+    async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
+        crate::graphql::required(
+            jurisdiction(ctx, self.0.jurisdiction_id).await?,
+            "jurisdiction",
+            self.0.jurisdiction_id,
+        )
     }
     /// The resource type.
-    async fn resource_type(&self, ctx: &Context<'_>) -> Result<Option<ResourceType>> {
-        Ok(loaders(ctx).load_one(ResourceTypeById(self.0.resource_type_id)).await?.map(ResourceType))
+    async fn resource_type(&self, ctx: &Context<'_>) -> Result<ResourceType> {
+        crate::graphql::required(
+            loaders(ctx).load_one(ResourceTypeById(self.0.resource_type_id)).await?.map(ResourceType),
+            "resourcetype",
+            self.0.resource_type_id,
+        )
     }
     /// How many it holds.
     async fn quantity_held(&self) -> i32 {
@@ -929,6 +979,7 @@ impl Document {
         &self.0.filed_by_subject
     }
     /// The jurisdiction of the filer.
+    /// Null when the filer acted for no jurisdiction (a coordinator or an administrator).
     async fn filed_by_jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
         match self.0.filed_by_jurisdiction_id {
             Some(j) => jurisdiction(ctx, j).await,
@@ -964,6 +1015,7 @@ impl Deadline {
         id(self.0.record_id)
     }
     /// The jurisdiction that owes it.
+    /// Null when no single jurisdiction owes it (a committee's hearing or decision).
     async fn owed_by(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
         match self.0.owed_by_jurisdiction_id {
             Some(j) => jurisdiction(ctx, j).await,
@@ -971,6 +1023,7 @@ impl Deadline {
         }
     }
     /// The compact whose policy sets it.
+    /// Null for a deadline no compact sets.
     async fn compact(&self, ctx: &Context<'_>) -> Result<Option<Compact>> {
         match self.0.compact_id {
             Some(c) => compact(ctx, c).await,

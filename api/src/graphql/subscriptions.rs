@@ -52,6 +52,7 @@ impl StatusChange {
         Event(self.event.clone())
     }
     /// The resource request, when the change is about one.
+    /// Null when the change is about another kind of record, or when the caller may no longer see this one.
     async fn resource_request(&self, ctx: &Context<'_>) -> Result<Option<ResourceRequest>> {
         if self.event.record_type != RecordType::ResourceRequest.as_str() {
             return Ok(None);
@@ -64,6 +65,7 @@ impl StatusChange {
         Ok(row.map(ResourceRequest))
     }
     /// The offer, when the change is about one.
+    /// Null when the change is about another kind of record, or when the caller may no longer see this one.
     async fn offer(&self, ctx: &Context<'_>) -> Result<Option<Offer>> {
         if self.event.record_type != RecordType::Offer.as_str() {
             return Ok(None);
@@ -76,6 +78,7 @@ impl StatusChange {
         Ok(row.map(Offer))
     }
     /// The agreement, when the change is about one.
+    /// Null when the change is about another kind of record, or when the caller may no longer see this one.
     async fn agreement(&self, ctx: &Context<'_>) -> Result<Option<Agreement>> {
         if self.event.record_type != RecordType::Agreement.as_str() {
             return Ok(None);
@@ -88,6 +91,7 @@ impl StatusChange {
         Ok(row.map(Agreement))
     }
     /// The deployment, when the change is about one.
+    /// Null when the change is about another kind of record, or when the caller may no longer see this one.
     async fn deployment(&self, ctx: &Context<'_>) -> Result<Option<Deployment>> {
         if self.event.record_type != RecordType::Deployment.as_str() {
             return Ok(None);
@@ -100,6 +104,7 @@ impl StatusChange {
         Ok(row.map(Deployment))
     }
     /// The claim, when the change is about one.
+    /// Null when the change is about another kind of record, or when the caller may no longer see this one.
     async fn claim(&self, ctx: &Context<'_>) -> Result<Option<Claim>> {
         if self.event.record_type != RecordType::Claim.as_str() {
             return Ok(None);
@@ -112,6 +117,7 @@ impl StatusChange {
         Ok(row.map(Claim))
     }
     /// The dispute, when the change is about one.
+    /// Null when the change is about another kind of record, or when the caller may no longer see this one.
     async fn dispute(&self, ctx: &Context<'_>) -> Result<Option<Dispute>> {
         if self.event.record_type != RecordType::Dispute.as_str() {
             return Ok(None);
@@ -124,6 +130,7 @@ impl StatusChange {
         Ok(row.map(Dispute))
     }
     /// The incident, when the change is about one.
+    /// Null when the change is about another kind of record, or when the caller may no longer see this one.
     async fn incident(&self, ctx: &Context<'_>) -> Result<Option<Incident>> {
         if self.event.record_type != RecordType::Incident.as_str() {
             return Ok(None);

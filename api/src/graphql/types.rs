@@ -53,6 +53,7 @@ impl Jurisdiction {
         Ok(JurisdictionKind::from_db(&self.0.kind)?)
     }
     /// The enclosing jurisdiction (the state of a county, the county of a city).
+    /// Null for a top-level jurisdiction (a state).
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
         let Some(parent_id) = self.0.parent_id else { return Ok(None) };
         Ok(loaders(ctx).load_one(JurisdictionById(parent_id)).await?.map(Jurisdiction))
@@ -66,6 +67,7 @@ impl Jurisdiction {
         self.0.state_code.as_deref()
     }
     /// Where the jurisdiction's seat is, for "closest resources first".
+    /// Null when no coordinates are recorded.
     async fn location(&self) -> Option<GeoPoint> {
         match (self.0.latitude, self.0.longitude) {
             (Some(latitude), Some(longitude)) => Some(GeoPoint { latitude, longitude }),
@@ -235,6 +237,7 @@ impl Compact {
         self.0.description.as_deref()
     }
     /// The jurisdiction whose office coordinates the compact (a state EOC, a council of governments).
+    /// Null for a compact without a coordinating office.
     async fn coordinating_jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
         let Some(id) = self.0.coordinating_jurisdiction_id else { return Ok(None) };
         Ok(loaders(ctx).load_one(JurisdictionById(id)).await?.map(Jurisdiction))
@@ -295,12 +298,20 @@ impl Membership {
         ID(self.0.id.to_string())
     }
     /// The compact.
-    async fn compact(&self, ctx: &Context<'_>) -> Result<Option<Compact>> {
-        Ok(loaders(ctx).load_one(CompactById(self.0.compact_id)).await?.map(Compact))
+    async fn compact(&self, ctx: &Context<'_>) -> Result<Compact> {
+        crate::graphql::required(
+            loaders(ctx).load_one(CompactById(self.0.compact_id)).await?.map(Compact),
+            "compact",
+            self.0.compact_id,
+        )
     }
     /// The member.
-    async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
-        Ok(loaders(ctx).load_one(JurisdictionById(self.0.jurisdiction_id)).await?.map(Jurisdiction))
+    async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
+        crate::graphql::required(
+            loaders(ctx).load_one(JurisdictionById(self.0.jurisdiction_id)).await?.map(Jurisdiction),
+            "jurisdiction",
+            self.0.jurisdiction_id,
+        )
     }
     /// Date of the authorizing resolution or signature.
     async fn joined_on(&self) -> Date {
@@ -360,10 +371,15 @@ impl Incident {
         Ok(IncidentStatus::from_db(&self.0.status)?)
     }
     /// The declaring jurisdiction.
-    async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
-        Ok(loaders(ctx).load_one(JurisdictionById(self.0.jurisdiction_id)).await?.map(Jurisdiction))
+    async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
+        crate::graphql::required(
+            loaders(ctx).load_one(JurisdictionById(self.0.jurisdiction_id)).await?.map(Jurisdiction),
+            "jurisdiction",
+            self.0.jurisdiction_id,
+        )
     }
     /// The compact whose assistance the declaration activates.
+    /// Null when the declaration activates no compact.
     async fn compact(&self, ctx: &Context<'_>) -> Result<Option<Compact>> {
         let Some(id) = self.0.compact_id else { return Ok(None) };
         Ok(loaders(ctx).load_one(CompactById(id)).await?.map(Compact))
@@ -377,6 +393,7 @@ impl Incident {
         self.0.location_description.as_deref()
     }
     /// Where, as coordinates.
+    /// Null when no coordinates are recorded.
     async fn location(&self) -> Option<GeoPoint> {
         match (self.0.latitude, self.0.longitude) {
             (Some(latitude), Some(longitude)) => Some(GeoPoint { latitude, longitude }),

@@ -59,7 +59,8 @@ impl ViewerInfo {
     async fn roles(&self) -> Vec<Role> {
         self.0.roles.iter().copied().collect()
     }
-    /// The jurisdiction the caller represents.
+    /// The jurisdiction the caller represents. Null for a caller who represents none (anonymous, or a token without
+    /// one).
     async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
         let Some(id) = self.0.jurisdiction_id else { return Ok(None) };
         let row =
