@@ -340,6 +340,22 @@ async fn a_utah_claim_goes_through_dispute_escalation_hearing_decision_and_final
         .map(|d| format!("{} {}", d["kind"].as_str().unwrap(), d["status"].as_str().unwrap()))
         .collect();
     assert_eq!(kinds, ["NOTICE_OF_INTENT MET", "PAYMENT WAIVED", "REQUEST_PACKAGE MET"]);
+
+    // Every status this walk recorded, for every kind of record (disputes, deadlines, memberships, incidents
+    // included), is one `Event.fromState` and `toState` can give typed.
+    use sea_orm::EntityTrait;
+    let events = entities::event::Entity::find().all(&app.state.db).await.unwrap();
+    let mut typed = std::collections::BTreeSet::new();
+    for e in &events {
+        for status in [&e.from_status, &e.to_status] {
+            let state = api::graphql::types::RecordState::of(&e.record_type, status.as_deref());
+            assert!(state.is_ok(), "{} {status:?}: {:?}", e.record_type, state.err().map(|e| e.message));
+            if status.is_some() {
+                typed.insert(e.record_type.clone());
+            }
+        }
+    }
+    assert!(typed.len() >= 6, "{typed:?}");
 }
 
 #[tokio::test]
@@ -664,4 +680,47 @@ async fn dashboard_totals_match_a_hand_computed_fixture_and_narrow_to_an_inciden
     // Davis County sees only its own offer's request: no agreement, no claim, no amounts.
     let davis_view = app.ok(&davis, dashboard, json!({})).await["dashboard"].clone();
     assert_eq!(davis_view["amountsByCompact"], json!([]));
+}
+
+#[tokio::test]
+async fn every_event_status_is_also_given_typed_by_its_record() {
+    let (app, _clock) = app_at(start()).await;
+    let slco = rep(&app, "salt-lake-county");
+    let claim = returned(&app, "salt-lake-county", "utah-county", "utah-smaa", false).await;
+    let states = "fromStatus toStatus
+        fromState { __typename ...S } toState { __typename ...S }";
+    let fragment = "fragment S on RecordState { ... on RequestState { status } ... on OfferState { status }
+        ... on AgreementState { status } ... on DeploymentState { status } ... on ClaimState { status } }";
+    let query = format!(
+        "query ($id: ID!) {{ claim(id: $id) {{ history(first: 50) {{ edges {{ node {{ {states} }} }} }}
+           agreement {{ history(first: 50) {{ edges {{ node {{ {states} }} }} }}
+             offer {{ history(first: 50) {{ edges {{ node {{ {states} }} }} }} }}
+             request {{ history(first: 50) {{ edges {{ node {{ {states} }} }} }} }}
+             deployment {{ history(first: 50) {{ edges {{ node {{ {states} }} }} }} }} }} }} }} {fragment}"
+    );
+    let data = app.ok(&slco, &query, json!({ "id": claim["id"] })).await;
+    let claim = &data["claim"];
+    let agreement = &claim["agreement"];
+    let mut checked = 0;
+    for (history, typename) in [
+        (&claim["history"], "ClaimState"),
+        (&agreement["history"], "AgreementState"),
+        (&agreement["offer"]["history"], "OfferState"),
+        (&agreement["request"]["history"], "RequestState"),
+        (&agreement["deployment"]["history"], "DeploymentState"),
+    ] {
+        for edge in history["edges"].as_array().unwrap() {
+            let node = &edge["node"];
+            for (text, typed) in [("fromStatus", "fromState"), ("toStatus", "toState")] {
+                if node[text].is_null() {
+                    assert!(node[typed].is_null(), "{node}");
+                } else {
+                    assert_eq!(node[typed]["__typename"], typename, "{node}");
+                    assert_eq!(node[typed]["status"], node[text], "{node}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 10, "{checked} statuses checked: {data}");
 }

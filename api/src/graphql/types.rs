@@ -475,6 +475,61 @@ impl ResourceType {
     }
 }
 
+macro_rules! record_states {
+    ($($variant:ident($object:ident, $status:ident, $record:ident, $doc:literal)),+ $(,)?) => {
+        $(
+            #[doc = $doc]
+            #[derive(async_graphql::SimpleObject)]
+            pub struct $object {
+                /// The status.
+                pub status: crate::domain::enums::$status,
+            }
+        )+
+
+        /// A record's status, typed by the kind of record: a request's is a `RequestStatus`, a deployment's a
+        /// `DeploymentStatus`, and so on.
+        #[derive(async_graphql::Union)]
+        pub enum RecordState {
+            $(
+                #[doc = $doc]
+                $variant($object),
+            )+
+        }
+
+        impl RecordState {
+            /// The typed status of a stored event's text; none without one.
+            pub fn of(record_type: &str, status: Option<&str>) -> async_graphql::Result<Option<RecordState>> {
+                let Some(status) = status else { return Ok(None) };
+                let kind = RecordType::from_db(record_type)?;
+                Ok(Some(match kind {
+                    $(RecordType::$record => RecordState::$variant($object {
+                        status: crate::domain::enums::$status::from_db(status)?,
+                    }),)+
+                    other => {
+                        return Err(crate::error::AppError::Internal(format!(
+                            "a status {status:?} on a {other} event"
+                        ))
+                        .to_graphql());
+                    }
+                }))
+            }
+        }
+    };
+}
+
+record_states!(
+    Request(RequestState, RequestStatus, ResourceRequest, "The status of a resource request."),
+    Offer(OfferState, OfferStatus, Offer, "The status of an offer."),
+    Agreement(AgreementState, AgreementStatus, Agreement, "The status of an agreement."),
+    Amendment(AmendmentState, AmendmentStatus, Amendment, "The status of an amendment."),
+    Deployment(DeploymentState, DeploymentStatus, Deployment, "The status of a deployment."),
+    Claim(ClaimState, ClaimStatus, Claim, "The status of a reimbursement claim."),
+    Dispute(DisputeState, DisputeStatus, Dispute, "The status of a dispute."),
+    Incident(IncidentState, IncidentStatus, Incident, "The status of an incident."),
+    Deadline(DeadlineState, DeadlineStatus, Deadline, "The status of a deadline."),
+    Membership(MembershipState, MembershipStatus, Membership, "The status of a membership."),
+);
+
 /// One change to one record.
 pub struct Event(pub event::Model);
 
@@ -518,13 +573,24 @@ impl Event {
     async fn action(&self) -> &str {
         &self.0.action
     }
-    /// The status before, for status changes.
+    /// The status before, for status changes, as text: a value of the status enumeration of `recordType`
+    /// (`RequestStatus` for a `RESOURCE_REQUEST`...). `fromState` gives it typed.
     async fn from_status(&self) -> Option<&str> {
         self.0.from_status.as_deref()
     }
-    /// The status after, for status changes and creations.
+    /// The status after, for status changes and creations, as text (see `fromStatus`); `toState` gives it typed.
     async fn to_status(&self) -> Option<&str> {
         self.0.to_status.as_deref()
+    }
+    /// The status before, typed by the kind of record (`... on RequestState { status }`). Null when the event is not
+    /// a status change.
+    async fn from_state(&self) -> Result<Option<RecordState>> {
+        RecordState::of(&self.0.record_type, self.0.from_status.as_deref())
+    }
+    /// The status after, typed by the kind of record. Null when the event is neither a status change nor a
+    /// creation.
+    async fn to_state(&self) -> Result<Option<RecordState>> {
+        RecordState::of(&self.0.record_type, self.0.to_status.as_deref())
     }
     /// The compact the record belongs to.
     async fn compact_id(&self) -> Option<ID> {
