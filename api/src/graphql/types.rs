@@ -584,12 +584,14 @@ impl Event {
     }
     /// The status before, typed by the kind of record (`... on RequestState { status }`). Null when the event is not
     /// a status change.
-    async fn from_state(&self) -> Result<Option<RecordState>> {
+    #[graphql(name = "fromState")]
+    async fn state_before(&self) -> Result<Option<RecordState>> {
         RecordState::of(&self.0.record_type, self.0.from_status.as_deref())
     }
     /// The status after, typed by the kind of record. Null when the event is neither a status change nor a
     /// creation.
-    async fn to_state(&self) -> Result<Option<RecordState>> {
+    #[graphql(name = "toState")]
+    async fn state_after(&self) -> Result<Option<RecordState>> {
         RecordState::of(&self.0.record_type, self.0.to_status.as_deref())
     }
     /// The compact the record belongs to.
