@@ -675,3 +675,62 @@ async fn a_cancelled_deployment_gives_its_quantities_back_to_the_request() {
     let stock = app.ok(&utco, "{ inventory { edges { node { quantityAvailable } } } }", json!({})).await;
     assert_eq!(stock["inventory"]["edges"][0]["node"]["quantityAvailable"], 2, "the hold was given back");
 }
+
+/// The first `id` in a response value, depth first.
+fn first_id(value: &Value) -> Option<String> {
+    match value {
+        Value::Object(map) => {
+            map.get("id").and_then(|id| id.as_str().map(str::to_owned)).or_else(|| map.values().find_map(first_id))
+        }
+        Value::Array(items) => items.iter().find_map(first_id),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn the_readme_lifecycle_runs_as_published() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let marker = "<!-- example: lifecycle -->";
+    let block = &readme[readme.find(marker).expect("the lifecycle example") + marker.len()..];
+    let block = &block[block.find("```graphql\n").unwrap() + "```graphql\n".len()..];
+    let block = &block[..block.find("```").unwrap()];
+
+    let app = TestApp::seeded().await;
+    let utah = seed("compact", "utah-smaa");
+    let tokens: std::collections::HashMap<&str, String> = [
+        ("slco", rep(&app, "salt-lake-county")),
+        ("utco", rep(&app, "utah-county")),
+        ("utah-eoc", app.token("utah-eoc", Some(seed("jurisdiction", "utah")), &["COORDINATOR"], &[utah])),
+    ]
+    .into_iter()
+    .collect();
+    let mut context: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut last = Value::Null;
+    let steps: Vec<&str> = block.split("# as ").filter(|s| !s.trim().is_empty()).collect();
+    assert!(steps.len() >= 10, "{} steps", steps.len());
+    for step in steps {
+        let principal = step.split(':').next().unwrap().trim();
+        let token = tokens.get(principal).unwrap_or_else(|| panic!("no principal {principal:?} in the README"));
+        let document = &step[step.find('\n').unwrap() + 1..];
+        let mut variables = serde_json::Map::new();
+        let header = &document[..document.find('{').unwrap()];
+        for name in header.split('$').skip(1).map(|v| v.split(':').next().unwrap().trim()) {
+            let id = context.get(name).unwrap_or_else(|| panic!("${name} is used before an operation returned it"));
+            variables.insert(name.to_owned(), json!(id));
+        }
+        let data = app.ok(token, document, Value::Object(variables)).await;
+        for (alias, value) in data.as_object().unwrap() {
+            if let Some(id) = first_id(value) {
+                context.insert(alias.clone(), id);
+            }
+        }
+        last = data;
+    }
+    assert_eq!(last["closedRequest"]["resourceRequest"]["status"], "CLOSED", "{last}");
+    let request = context["request"].clone();
+    let history = "query ($id: ID!) { resourceRequest(id: $id) { history(first: 50) { edges { node { action } } } } }";
+    assert_eq!(
+        actions(&app, &tokens["slco"], history, &json!(request)).await,
+        ["CREATED", "SUBMITTED", "OPENED", "FILLED", "CLOSED"]
+    );
+}
