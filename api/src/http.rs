@@ -4,12 +4,11 @@
 use std::future::Future;
 use std::time::Duration;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, Request, Response};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
@@ -61,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/graphiql/{file}", get(crate::graphiql::asset))
         .route("/edxl-rm", axum::routing::post(edxl_import))
         .route("/edxl-rm/{message}/{id}", get(edxl_export))
         .with_state(Http { state, schema, gateway })
@@ -494,8 +494,7 @@ async fn graphql_query(http: Http, headers: HeaderMap, query: Option<String>) ->
         headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|accept| accept.contains("text/html"));
     let query = query.unwrap_or_default();
     if wants_html && query.is_empty() && !http.state.config.production() {
-        return Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql").finish())
-            .into_response();
+        return crate::graphiql::page();
     }
     let Some(media) = negotiate(&headers) else { return not_acceptable() };
     if http.state.config.production() && !preflighted(&headers) {

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod edxl;
 pub mod error;
 pub mod gate;
+pub mod graphiql;
 pub mod graphql;
 pub mod http;
 pub mod metrics;

@@ -539,3 +539,41 @@ async fn metrics_are_scraped_in_the_prometheus_format_and_move_with_the_traffic(
     assert!(after.keys().any(|k| k.starts_with("mutual_aid_db_pool_connections{state=\"idle\"}")), "{after:?}");
     assert!(after.keys().any(|k| k.starts_with("mutual_aid_subscriptions")), "{after:?}");
 }
+
+#[tokio::test]
+async fn the_graphiql_page_loads_every_asset_from_the_server_itself() {
+    let app = TestApp::spawn().await;
+    let page = app.client.get(app.url("/graphql")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    // Every script and stylesheet is a path on this server: nothing from a CDN, so the page works offline.
+    let mut assets = Vec::new();
+    for attribute in ["src=\"", "href=\""] {
+        for part in html.split(attribute).skip(1) {
+            let url = &part[..part.find('"').unwrap()];
+            assert!(url.starts_with("/graphiql/"), "{url} is not served by this server");
+            assets.push(url.to_owned());
+        }
+    }
+    assert!(!html.contains("://"), "the page names another origin:\n{html}");
+    assert_eq!(assets.len(), 5, "{assets:?}");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("api/assets/graphiql");
+    for url in &assets {
+        let response = app.client.get(app.url(url)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{url}");
+        let media = response.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(
+            media.starts_with(if url.ends_with(".css") { "text/css" } else { "text/javascript" }),
+            "{url}: {media}"
+        );
+        let served = response.bytes().await.unwrap();
+        let file = std::fs::read(dir.join(url.trim_start_matches("/graphiql/"))).unwrap();
+        assert!(served.as_ref() == file.as_slice(), "{url} is not the vendored file");
+    }
+    // The vendored files are the npm packages' own, as recorded when they were fetched.
+    let check = std::process::Command::new("sha256sum").arg("--check").arg("SHA256SUMS").current_dir(&dir).output();
+    let check = check.expect("sha256sum");
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    let missing = app.client.get(app.url("/graphiql/nothing.js")).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
