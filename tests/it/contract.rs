@@ -275,3 +275,65 @@ async fn readme_examples_run() {
     let gateway = std::fs::read_to_string(node_clients().join("gateway.mjs")).unwrap();
     assert!(gateway.contains(&example("gateway")), "the README shows the configuration the gateway test runs");
 }
+
+/// A Chromium to drive: Debian's, installed with apt when it is missing and the suite may install packages (as
+/// `.ci/run` does); otherwise the test says how to get one.
+fn chromium() -> std::path::PathBuf {
+    let find = || {
+        ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
+            let out = std::process::Command::new("which").arg(name).output().ok()?;
+            out.status.success().then(|| std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+        })
+    };
+    if let Some(found) = find() {
+        return found;
+    }
+    let root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
+    if root {
+        eprintln!("installing Debian's chromium for the GraphiQL browser test");
+        let _ = std::process::Command::new("apt-get").args(["install", "-y", "-q", "chromium"]).status();
+    }
+    find().expect("a Chromium is needed for the GraphiQL test: `apt-get install chromium` (Debian)")
+}
+
+#[tokio::test]
+async fn graphiql_works_offline_in_a_real_browser() {
+    use tokio::io::AsyncBufReadExt;
+    let app = TestApp::seeded().await;
+    let slco = rep(&app, "salt-lake-county");
+    let dir = node_clients();
+    let browser = chromium();
+    let mut child = Command::new("node")
+        .arg(dir.join("graphiql.mjs"))
+        .arg(json!({ "url": app.url(""), "token": slco, "chromium": browser }).to_string())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut steps = std::collections::HashMap::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(120), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            let step: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+            let kind = step["type"].as_str().unwrap_or_default().to_owned();
+            if kind == "subscribed" {
+                // The change the page's subscription waits for.
+                app.ok(&slco, "mutation { declareIncident(input: { name: \"Browser Test Flood\", kind: DISASTER, declarationForm: WRITTEN }) { incident { id } } }", json!({})).await;
+            }
+            steps.insert(kind, step);
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "the browser did not finish: {steps:?}");
+    // Loaded with every other origin refused, and no script error.
+    assert_eq!(steps["loaded"]["elsewhere"], json!([]), "{steps:?}");
+    assert_eq!(steps["done"]["errors"], json!([]), "{steps:?}");
+    // A query with the Authorization header typed in the headers pane.
+    assert!(steps["query"]["response"].as_str().unwrap().contains("\"subject\": \"slco-em\""), "{steps:?}");
+    // The documentation of a type.
+    assert_eq!(steps["docs"]["title"], "ResourceRequest");
+    assert!(steps["docs"]["text"].as_str().unwrap().contains("A request for assistance"), "{steps:?}");
+    // A subscription message, over the WebSocket, with the same header.
+    let message = steps["subscription"]["response"].as_str().unwrap();
+    assert!(message.contains("\"action\": \"DECLARED\"") && message.contains("\"sequence\""), "{message}");
+}
