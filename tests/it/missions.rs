@@ -734,3 +734,49 @@ async fn the_readme_lifecycle_runs_as_published() {
         ["CREATED", "SUBMITTED", "OPENED", "FILLED", "CLOSED"]
     );
 }
+
+#[tokio::test]
+async fn a_written_confirmation_dated_before_its_request_is_refused_and_changes_nothing() {
+    let app = TestApp::seeded().await;
+    let bexar = rep(&app, "bexar-county");
+    let verbal = app
+        .ok(
+            &bexar,
+            VERBAL,
+            json!({ "input": { "requestedAt": "2026-11-21T02:00:00Z", "request": {
+            "compactId": seed("compact", "aacog-rma"), "incidentId": seed("incident", "medina-river-grass-fire"),
+            "recipientIds": [seed("jurisdiction", "kerr-county")],
+            "lineItems": [{ "resourceTypeId": seed("resource-type", "engine-fire-wildland-3"), "quantity": 1 }] } } }),
+        )
+        .await;
+    let request = verbal["recordVerbalRequest"]["resourceRequest"]["id"].clone();
+    let events = app.event_count().await;
+    for before in ["2026-11-21T01:59:59Z", "2026-11-20T02:00:00Z"] {
+        let body = app
+            .fails(
+                Some(&bexar),
+                CONFIRM,
+                json!({ "input": { "requestId": request, "receivedAt": before } }),
+                "BAD_USER_INPUT",
+            )
+            .await;
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("before the request it confirms") && message.contains("2026-11-21T02:00:00Z"),
+            "{message}"
+        );
+    }
+    assert_eq!(app.event_count().await, events, "a refused confirmation records nothing");
+    let still = app
+        .ok(&bexar, "query ($id: ID!) { resourceRequest(id: $id) { writtenConfirmedAt } }", json!({ "id": request }))
+        .await;
+    assert_eq!(still["resourceRequest"]["writtenConfirmedAt"], Value::Null);
+    // The moment of the request itself, or later, is accepted.
+    let confirmed = app
+        .ok(&bexar, CONFIRM, json!({ "input": { "requestId": request, "receivedAt": "2026-11-21T02:00:00Z" } }))
+        .await;
+    assert_eq!(
+        confirmed["confirmResourceRequestInWriting"]["resourceRequest"]["writtenConfirmedAt"],
+        "2026-11-21T02:00:00Z"
+    );
+}

@@ -682,6 +682,15 @@ pub async fn confirm_in_writing(
     if current.written_confirmed_at.is_some() {
         return Err(AppError::Conflict("the written request is already recorded".into()));
     }
+    if received_at < current.requested_at {
+        return Err(AppError::bad_input(
+            "receivedAt",
+            format!(
+                "the written request cannot be dated before the request it confirms, made at {}",
+                current.requested_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        ));
+    }
     let mut active = current.clone().into_active_model();
     active.written_confirmed_at = Set(Some(received_at));
     active.updated_at = Set(now);
