@@ -69,7 +69,8 @@ pub fn incidents_visible_to(viewer: &Viewer) -> Condition {
     if any.is_empty() { nothing() } else { any }
 }
 
-fn select_ids(
+/// The `column` of the rows of `table` that meet `condition`, as a sub-select.
+pub(crate) fn select_ids(
     column: impl sea_orm::sea_query::IntoColumnRef,
     table: impl sea_orm::sea_query::IntoTableRef,
     condition: Condition,

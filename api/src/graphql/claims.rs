@@ -20,8 +20,7 @@ use crate::domain::{money, validate};
 use crate::error::AppError;
 use crate::graphql::connection::{connection, paginate};
 use crate::graphql::loaders::{
-    AgreementById, CompactById, DeadlinesOf, DisputesOf, DocumentsOf, InvoiceLinesOf, JurisdictionById, PaymentsOf,
-    VotesOf,
+    AgreementById, DeadlinesOf, DisputesOf, DocumentsOf, InvoiceLinesOf, PaymentsOf, VotesOf,
 };
 use crate::graphql::missions::{Agreement, Deadline, Document};
 use crate::graphql::types::{Compact, EventConnection, Jurisdiction, history, loaders};
@@ -34,10 +33,6 @@ fn id(uuid: uuid::Uuid) -> ID {
 
 fn amount(text: &str) -> Result<Decimal> {
     Ok(Decimal(money::stored(text)?))
-}
-
-async fn jurisdiction(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Option<Jurisdiction>> {
-    Ok(loaders(ctx).load_one(JurisdictionById(id)).await?.map(Jurisdiction))
 }
 
 /// The money of a claim, computed from its invoice and payments.
@@ -99,27 +94,15 @@ impl Claim {
     }
     /// The compact.
     async fn compact(&self, ctx: &Context<'_>) -> Result<Compact> {
-        crate::graphql::required(
-            loaders(ctx).load_one(CompactById(self.0.compact_id)).await?.map(Compact),
-            "compact",
-            self.0.compact_id,
-        )
+        crate::graphql::types::compact_by_id(ctx, self.0.compact_id).await
     }
     /// The requesting party, who pays.
     async fn requesting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
-        crate::graphql::required(
-            jurisdiction(ctx, self.0.requesting_jurisdiction_id).await?,
-            "jurisdiction",
-            self.0.requesting_jurisdiction_id,
-        )
+        crate::graphql::types::jurisdiction_by_id(ctx, self.0.requesting_jurisdiction_id).await
     }
     /// The assisting party, who claims.
     async fn assisting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
-        crate::graphql::required(
-            jurisdiction(ctx, self.0.assisting_jurisdiction_id).await?,
-            "jurisdiction",
-            self.0.assisting_jurisdiction_id,
-        )
+        crate::graphql::types::jurisdiction_by_id(ctx, self.0.assisting_jurisdiction_id).await
     }
     /// When assistance ended (the resources returned): the start of the claim's clocks.
     async fn assistance_ended_at(&self) -> DateTime {
@@ -344,11 +327,7 @@ impl Dispute {
     }
     /// The party that filed it.
     async fn filed_by(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
-        crate::graphql::required(
-            jurisdiction(ctx, self.0.filed_by_jurisdiction_id).await?,
-            "jurisdiction",
-            self.0.filed_by_jurisdiction_id,
-        )
+        crate::graphql::types::jurisdiction_by_id(ctx, self.0.filed_by_jurisdiction_id).await
     }
     /// When it was filed.
     async fn filed_at(&self) -> DateTime {

@@ -6,18 +6,18 @@ use std::collections::BTreeMap;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use entities::{claim, deadline, deployment, invoice_line, offer, payment, resource_request};
 use rust_decimal::Decimal;
-use sea_orm::sea_query::{ExprTrait, IntoColumnRef, IntoTableRef};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::domain::access::{
     agreements_visible_to, claims_visible_to, deadlines_visible_to, deployments_visible_to, requests_visible_to,
+    select_ids,
 };
 use crate::domain::enums::{ClaimStatus, DeadlineStatus, DeploymentStatus, RequestStatus};
 use crate::domain::lifecycle::deployment_is_out;
 use crate::domain::{money, validate};
 use crate::error::AppError;
-use crate::graphql::loaders::{CompactById, IncidentById, JurisdictionById, Loaders};
+use crate::graphql::loaders::{IncidentById, Loaders};
 use crate::graphql::types::{Compact, Incident, Jurisdiction};
 use crate::graphql::{RoleGuard, state, viewer};
 use crate::scalars::Decimal as DecimalScalar;
@@ -51,11 +51,7 @@ pub struct DeployedResources {
 impl DeployedResources {
     /// The assisting jurisdiction.
     async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
-        crate::graphql::required(
-            ctx.data_unchecked::<Loaders>().load_one(JurisdictionById(self.assisting)).await?.map(Jurisdiction),
-            "jurisdiction",
-            self.assisting,
-        )
+        crate::graphql::types::jurisdiction_by_id(ctx, self.assisting).await
     }
     /// The incident.
     /// Null only for a caller who may not see the incident (the README's "Who sees what").
@@ -84,11 +80,7 @@ pub struct CompactAmounts {
 impl CompactAmounts {
     /// The compact.
     async fn compact(&self, ctx: &Context<'_>) -> Result<Compact> {
-        crate::graphql::required(
-            ctx.data_unchecked::<Loaders>().load_one(CompactById(self.compact)).await?.map(Compact),
-            "compact",
-            self.compact,
-        )
+        crate::graphql::types::compact_by_id(ctx, self.compact).await
     }
 }
 
@@ -267,46 +259,45 @@ impl Dashboard {
 
 /// The ids of an incident's requests.
 fn requests_of_incident(incident: Uuid) -> sea_orm::sea_query::SelectStatement {
-    sea_orm::sea_query::Query::select()
-        .column(resource_request::Column::Id)
-        .from(resource_request::Entity)
-        .and_where(resource_request::Column::IncidentId.eq(incident))
-        .to_owned()
+    select_ids(
+        resource_request::Column::Id,
+        resource_request::Entity,
+        Condition::all().add(resource_request::Column::IncidentId.eq(incident)),
+    )
 }
 
 /// Deadlines of an incident: its own, and those of its requests and of the agreements, deployments, claims and
 /// disputes that came of them.
-fn records_of_incident(incident: Uuid) -> sea_orm::Condition {
+fn records_of_incident(incident: Uuid) -> Condition {
     use entities::{agreement, dispute};
-    use sea_orm::sea_query::Query;
-    let ids = |column: sea_orm::sea_query::ColumnRef, table: sea_orm::sea_query::TableRef, on| {
-        Query::select().column(column).from(table).and_where(on).to_owned()
-    };
-    let of_requests = |column| sea_orm::sea_query::Expr::col(column).in_subquery(requests_of_incident(incident));
-    let claims = ids(
-        claim::Column::Id.into_column_ref(),
-        claim::Entity.into_table_ref(),
-        of_requests(claim::Column::RequestId.into_column_ref()),
+    let requests = || requests_of_incident(incident);
+    let claims = select_ids(
+        claim::Column::Id,
+        claim::Entity,
+        Condition::all().add(claim::Column::RequestId.in_subquery(requests())),
     );
-    sea_orm::Condition::any()
+    let agreements = select_ids(
+        agreement::Column::Id,
+        agreement::Entity,
+        Condition::all().add(agreement::Column::RequestId.in_subquery(requests())),
+    );
+    let deployments = select_ids(
+        deployment::Column::Id,
+        deployment::Entity,
+        Condition::all().add(deployment::Column::RequestId.in_subquery(requests())),
+    );
+    let disputes = select_ids(
+        dispute::Column::Id,
+        dispute::Entity,
+        Condition::all().add(dispute::Column::ClaimId.in_subquery(claims.clone())),
+    );
+    Condition::any()
         .add(deadline::Column::RecordId.eq(incident))
-        .add(deadline::Column::RecordId.in_subquery(requests_of_incident(incident)))
-        .add(deadline::Column::RecordId.in_subquery(ids(
-            agreement::Column::Id.into_column_ref(),
-            agreement::Entity.into_table_ref(),
-            of_requests(agreement::Column::RequestId.into_column_ref()),
-        )))
-        .add(deadline::Column::RecordId.in_subquery(ids(
-            deployment::Column::Id.into_column_ref(),
-            deployment::Entity.into_table_ref(),
-            of_requests(deployment::Column::RequestId.into_column_ref()),
-        )))
-        .add(deadline::Column::RecordId.in_subquery(claims.clone()))
-        .add(deadline::Column::RecordId.in_subquery(ids(
-            dispute::Column::Id.into_column_ref(),
-            dispute::Entity.into_table_ref(),
-            sea_orm::sea_query::Expr::col(dispute::Column::ClaimId.into_column_ref()).in_subquery(claims),
-        )))
+        .add(deadline::Column::RecordId.in_subquery(requests()))
+        .add(deadline::Column::RecordId.in_subquery(agreements))
+        .add(deadline::Column::RecordId.in_subquery(deployments))
+        .add(deadline::Column::RecordId.in_subquery(claims))
+        .add(deadline::Column::RecordId.in_subquery(disputes))
 }
 
 /// The dashboard query.

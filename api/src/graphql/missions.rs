@@ -19,7 +19,7 @@ use crate::graphql::connection::connection;
 use crate::graphql::loaders::{
     AcceptedOnLine, AgreementById, AgreementsOf, AgreementsOfOffer, AmendmentsOf, CompactById, DeadlinesOf,
     DeploymentsOf, DeploymentsOfAgreement, DocumentsOf, IncidentById, JurisdictionById, LineItemsOf, OfferById,
-    OfferLinesOf, OffersOf, RecipientsOf, RequestById, ResourceTypeById, TimeRecordsOf,
+    OfferLinesOf, OffersOf, RecipientsOf, RequestById, TimeRecordsOf,
 };
 use crate::graphql::state;
 use crate::graphql::types::{Compact, EventConnection, Incident, Jurisdiction, ResourceType, history, loaders};
@@ -99,15 +99,11 @@ impl ResourceRequest {
     }
     /// The compact the request is made under.
     async fn compact(&self, ctx: &Context<'_>) -> Result<Compact> {
-        crate::graphql::required(compact(ctx, self.0.compact_id).await?, "compact", self.0.compact_id)
+        crate::graphql::types::compact_by_id(ctx, self.0.compact_id).await
     }
     /// The requesting jurisdiction.
     async fn requesting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
-        crate::graphql::required(
-            jurisdiction(ctx, self.0.requesting_jurisdiction_id).await?,
-            "jurisdiction",
-            self.0.requesting_jurisdiction_id,
-        )
+        crate::graphql::types::jurisdiction_by_id(ctx, self.0.requesting_jurisdiction_id).await
     }
     /// The incident the help is for.
     /// Null only for a caller who may not see the incident (the README's "Who sees what").
@@ -289,11 +285,7 @@ impl RequestLineItem {
     }
     /// The resource type.
     async fn resource_type(&self, ctx: &Context<'_>) -> Result<ResourceType> {
-        crate::graphql::required(
-            loaders(ctx).load_one(ResourceTypeById(self.0.resource_type_id)).await?.map(ResourceType),
-            "resourcetype",
-            self.0.resource_type_id,
-        )
+        crate::graphql::types::resource_type_by_id(ctx, self.0.resource_type_id).await
     }
     /// How many are requested.
     async fn quantity(&self) -> i32 {
@@ -395,11 +387,7 @@ impl Offer {
     }
     /// The assisting jurisdiction.
     async fn assisting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
-        crate::graphql::required(
-            jurisdiction(ctx, self.0.assisting_jurisdiction_id).await?,
-            "jurisdiction",
-            self.0.assisting_jurisdiction_id,
-        )
+        crate::graphql::types::jurisdiction_by_id(ctx, self.0.assisting_jurisdiction_id).await
     }
     /// Where the offer stands.
     async fn status(&self) -> Result<OfferStatus> {
@@ -532,23 +520,15 @@ impl Agreement {
     }
     /// The compact.
     async fn compact(&self, ctx: &Context<'_>) -> Result<Compact> {
-        crate::graphql::required(compact(ctx, self.0.compact_id).await?, "compact", self.0.compact_id)
+        crate::graphql::types::compact_by_id(ctx, self.0.compact_id).await
     }
     /// The requesting party.
     async fn requesting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
-        crate::graphql::required(
-            jurisdiction(ctx, self.0.requesting_jurisdiction_id).await?,
-            "jurisdiction",
-            self.0.requesting_jurisdiction_id,
-        )
+        crate::graphql::types::jurisdiction_by_id(ctx, self.0.requesting_jurisdiction_id).await
     }
     /// The assisting party.
     async fn assisting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
-        crate::graphql::required(
-            jurisdiction(ctx, self.0.assisting_jurisdiction_id).await?,
-            "jurisdiction",
-            self.0.assisting_jurisdiction_id,
-        )
+        crate::graphql::types::jurisdiction_by_id(ctx, self.0.assisting_jurisdiction_id).await
     }
     /// Who signed for the requesting party (token subject).
     async fn requesting_signed_by(&self) -> Option<&str> {
@@ -669,11 +649,7 @@ impl Amendment {
     }
     /// The proposing party.
     async fn proposed_by(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
-        crate::graphql::required(
-            jurisdiction(ctx, self.0.proposed_by_jurisdiction_id).await?,
-            "jurisdiction",
-            self.0.proposed_by_jurisdiction_id,
-        )
+        crate::graphql::types::jurisdiction_by_id(ctx, self.0.proposed_by_jurisdiction_id).await
     }
     /// When it was proposed.
     async fn proposed_at(&self) -> DateTime {
@@ -742,19 +718,11 @@ impl Deployment {
     }
     /// The requesting party.
     async fn requesting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
-        crate::graphql::required(
-            jurisdiction(ctx, self.0.requesting_jurisdiction_id).await?,
-            "jurisdiction",
-            self.0.requesting_jurisdiction_id,
-        )
+        crate::graphql::types::jurisdiction_by_id(ctx, self.0.requesting_jurisdiction_id).await
     }
     /// The assisting party.
     async fn assisting_jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
-        crate::graphql::required(
-            jurisdiction(ctx, self.0.assisting_jurisdiction_id).await?,
-            "jurisdiction",
-            self.0.assisting_jurisdiction_id,
-        )
+        crate::graphql::types::jurisdiction_by_id(ctx, self.0.assisting_jurisdiction_id).await
     }
     /// The roster, by name and position.
     async fn personnel(&self) -> Vec<Person> {
@@ -901,19 +869,11 @@ impl InventoryItem {
     }
     /// The holder.
     async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
-        crate::graphql::required(
-            jurisdiction(ctx, self.0.jurisdiction_id).await?,
-            "jurisdiction",
-            self.0.jurisdiction_id,
-        )
+        crate::graphql::types::jurisdiction_by_id(ctx, self.0.jurisdiction_id).await
     }
     /// The resource type.
     async fn resource_type(&self, ctx: &Context<'_>) -> Result<ResourceType> {
-        crate::graphql::required(
-            loaders(ctx).load_one(ResourceTypeById(self.0.resource_type_id)).await?.map(ResourceType),
-            "resourcetype",
-            self.0.resource_type_id,
-        )
+        crate::graphql::types::resource_type_by_id(ctx, self.0.resource_type_id).await
     }
     /// How many it holds.
     async fn quantity_held(&self) -> i32 {

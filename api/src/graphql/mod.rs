@@ -107,12 +107,6 @@ pub fn sdl() -> String {
     sdl
 }
 
-/// A directory record (jurisdiction, compact, resource type) that a row refers to by a required foreign key: it is
-/// always there and readable by every caller, so its absence is a fault of ours, not a null.
-pub fn required<T>(found: Option<T>, record: &str, id: uuid::Uuid) -> async_graphql::Result<T> {
-    found.ok_or_else(|| AppError::Internal(format!("{record} {id} is referred to but missing")).to_graphql())
-}
-
 /// The shared state.
 pub fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
     ctx.data_unchecked::<AppState>()

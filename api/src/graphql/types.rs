@@ -14,13 +14,38 @@ use crate::domain::enums::{
 };
 use crate::domain::policy::Policy;
 use crate::graphql::connection::{connection, paginate};
-use crate::graphql::loaders::{CompactById, ContactsOf, JurisdictionById, Loaders, MembershipsOf, RepresentativesOf};
+use crate::graphql::loaders::{
+    CompactById, ContactsOf, JurisdictionById, Loaders, MembershipsOf, RepresentativesOf, ResourceTypeById,
+};
 use crate::graphql::state;
 use crate::scalars::{Date, DateTime, Sequence};
 
 /// The request's DataLoader.
 pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
     ctx.data_unchecked::<Loaders>()
+}
+
+/// A directory record that a row refers to by a required foreign key: it is always there and every caller may read
+/// it, so its absence is a fault of ours, not a null.
+fn required<T>(found: Option<T>, record: &str, id: uuid::Uuid) -> Result<T> {
+    found.ok_or_else(|| {
+        crate::error::AppError::Internal(format!("{record} {id} is referred to but missing")).to_graphql()
+    })
+}
+
+/// The jurisdiction a row refers to (a required link).
+pub async fn jurisdiction_by_id(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Jurisdiction> {
+    required(loaders(ctx).load_one(JurisdictionById(id)).await?.map(Jurisdiction), "jurisdiction", id)
+}
+
+/// The compact a row refers to (a required link).
+pub async fn compact_by_id(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Compact> {
+    required(loaders(ctx).load_one(CompactById(id)).await?.map(Compact), "compact", id)
+}
+
+/// The resource type a row refers to (a required link).
+pub async fn resource_type_by_id(ctx: &Context<'_>, id: uuid::Uuid) -> Result<ResourceType> {
+    required(loaders(ctx).load_one(ResourceTypeById(id)).await?.map(ResourceType), "resource type", id)
 }
 
 /// The events of one record, oldest first.
@@ -299,19 +324,11 @@ impl Membership {
     }
     /// The compact.
     async fn compact(&self, ctx: &Context<'_>) -> Result<Compact> {
-        crate::graphql::required(
-            loaders(ctx).load_one(CompactById(self.0.compact_id)).await?.map(Compact),
-            "compact",
-            self.0.compact_id,
-        )
+        crate::graphql::types::compact_by_id(ctx, self.0.compact_id).await
     }
     /// The member.
     async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
-        crate::graphql::required(
-            loaders(ctx).load_one(JurisdictionById(self.0.jurisdiction_id)).await?.map(Jurisdiction),
-            "jurisdiction",
-            self.0.jurisdiction_id,
-        )
+        crate::graphql::types::jurisdiction_by_id(ctx, self.0.jurisdiction_id).await
     }
     /// Date of the authorizing resolution or signature.
     async fn joined_on(&self) -> Date {
@@ -372,11 +389,7 @@ impl Incident {
     }
     /// The declaring jurisdiction.
     async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
-        crate::graphql::required(
-            loaders(ctx).load_one(JurisdictionById(self.0.jurisdiction_id)).await?.map(Jurisdiction),
-            "jurisdiction",
-            self.0.jurisdiction_id,
-        )
+        crate::graphql::types::jurisdiction_by_id(ctx, self.0.jurisdiction_id).await
     }
     /// The compact whose assistance the declaration activates.
     /// Null when the declaration activates no compact.
