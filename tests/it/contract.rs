@@ -245,16 +245,7 @@ async fn dashboard_aggregates_respect_visibility() {
 /// The README's consumer examples, run as written.
 #[tokio::test]
 async fn readme_examples_run() {
-    let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let example = |name: &str| {
-        let marker = format!("<!-- example: {name} -->");
-        let start = readme.find(&marker).unwrap_or_else(|| panic!("no {name} example")) + marker.len();
-        let body = &readme[start..];
-        let open = body.find("```").unwrap();
-        let code = &body[open..];
-        let code = &code[code.find('\n').unwrap() + 1..];
-        code[..code.find("```").unwrap()].to_owned()
-    };
+    let example = crate::support::readme_example;
     let app = TestApp::seeded().await;
     let observer = app.token("dashboard", None, &["OBSERVER"], &[seed("compact", "utah-smaa")]);
     let data = app.ok(&observer, &example("dashboard"), json!({})).await;

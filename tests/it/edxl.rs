@@ -13,7 +13,7 @@ use crate::missions::{
     ACCEPT, ARRIVE, ASSIGN, CREATE, DEPART, MISSION, PREPARE, PROPOSE, RECALL, RELEASE, RETURN, SUBMIT, rep,
     utah_request,
 };
-use crate::support::{Options, TestApp, seed};
+use crate::support::{Options, TestApp, readme_example, seed};
 
 const IMPORT: &str = r#"mutation ($input: ImportEdxlRmInput!) { importEdxlRm(input: $input) {
   messageType messageId duplicate request { id status requestNumber description stagingLocation contactName
@@ -670,17 +670,6 @@ async fn malformed_and_hostile_xml_is_refused_with_the_element_named_and_nothing
         .unwrap();
     assert_eq!(by_coordinator.status(), StatusCode::FORBIDDEN);
     assert_eq!(counts(&app).await, before);
-}
-
-/// A code block of the README after `<!-- example: name -->`.
-fn readme_example(name: &str) -> String {
-    let readme = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let marker = format!("<!-- example: {name} -->");
-    let start = readme.find(&marker).unwrap_or_else(|| panic!("no {name} example")) + marker.len();
-    let body = &readme[start..];
-    let code = &body[body.find("```").unwrap()..];
-    let code = &code[code.find('\n').unwrap() + 1..];
-    code[..code.find("```").unwrap()].to_owned()
 }
 
 #[tokio::test]

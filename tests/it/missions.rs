@@ -689,11 +689,7 @@ fn first_id(value: &Value) -> Option<String> {
 
 #[tokio::test]
 async fn the_readme_lifecycle_runs_as_published() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let marker = "<!-- example: lifecycle -->";
-    let block = &readme[readme.find(marker).expect("the lifecycle example") + marker.len()..];
-    let block = &block[block.find("```graphql\n").unwrap() + "```graphql\n".len()..];
-    let block = &block[..block.find("```").unwrap()];
+    let block = crate::support::readme_example("lifecycle");
 
     let app = TestApp::seeded().await;
     let utah = seed("compact", "utah-smaa");

@@ -285,6 +285,17 @@ pub fn seed(kind: &str, key: &str) -> Uuid {
     api::seed::seed_id(kind, key)
 }
 
+/// The code block that follows `<!-- example: name -->` in the README, as published.
+pub fn readme_example(name: &str) -> String {
+    let readme = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let marker = format!("<!-- example: {name} -->");
+    let start = readme.find(&marker).unwrap_or_else(|| panic!("no {name} example in the README")) + marker.len();
+    let body = &readme[start..];
+    let code = &body[body.find("```").unwrap()..];
+    let code = &code[code.find('\n').unwrap() + 1..];
+    code[..code.find("```").unwrap()].to_owned()
+}
+
 /// Codes of the errors of a response body.
 pub fn codes(body: &Value) -> Vec<String> {
     body["errors"]
