@@ -61,8 +61,17 @@ fn xmllint(kind: &str, xml: &str) {
     assert!(valid, "{kind} is not valid against its EDXL-RM 1.0 schema:\n{said}\n{xml}");
 }
 
-/// Exports a record through GraphQL, checks the root element and validates it.
-async fn export(app: &TestApp, token: &str, field: &str, id: &Value, message: &str, kind: &str) -> String {
+/// Exports a record through GraphQL as the message `kind` (its root element, such as `RequestResource`), checks the
+/// root element and validates it.
+async fn export(app: &TestApp, token: &str, field: &str, id: &Value, kind: &str) -> String {
+    // The GraphQL enum value of a message type is its element name in SCREAMING_SNAKE_CASE.
+    let mut message = String::new();
+    for (i, c) in kind.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            message.push('_');
+        }
+        message.push(c.to_ascii_uppercase());
+    }
     let query = format!("query ($id: ID!, $m: EdxlRmMessage) {{ {field}(id: $id) {{ edxlRm(message: $m) }} }}");
     let data = app.ok(token, &query, json!({ "id": id, "m": message })).await;
     let xml = data[field]["edxlRm"].as_str().unwrap_or_else(|| panic!("no {kind} for {field}: {data}")).to_owned();
@@ -149,7 +158,7 @@ async fn every_message_of_a_utah_mission_validates_against_the_oasis_schemas() {
     .await;
 
     // RequestResource: lines, incident, staging location and the requester's contact.
-    let rr = export(&app, &slco, "resourceRequest", &request["id"], "REQUEST_RESOURCE", "RequestResource").await;
+    let rr = export(&app, &slco, "resourceRequest", &request["id"], "RequestResource").await;
     let request_message = format!("urn:mutual-aid:rm:request:{}", request["id"].as_str().unwrap());
     assert_eq!(element(&rr, "rmsg:MessageID"), Some(request_message.as_str()));
     assert_eq!(element(&rr, "rmsg:OriginatingMessageID"), Some(request_message.as_str()));
@@ -168,7 +177,7 @@ async fn every_message_of_a_utah_mission_validates_against_the_oasis_schemas() {
     assert_eq!(element(&rr, "rmsg:ResourceInfoElementID"), Some("1"));
     assert!(rr.contains("<ti:Category>"), "typing details in TypeInfo: {rr}");
     // Stable across exports (but for the time sent).
-    let again = export(&app, &slco, "resourceRequest", &request["id"], "REQUEST_RESOURCE", "RequestResource").await;
+    let again = export(&app, &slco, "resourceRequest", &request["id"], "RequestResource").await;
     assert_eq!(element(&again, "rmsg:MessageID"), element(&rr, "rmsg:MessageID"));
     // The same over HTTP, as application/xml; refused to a jurisdiction that does not see the request.
     let client = reqwest::Client::new();
@@ -224,7 +233,7 @@ async fn every_message_of_a_utah_mission_validates_against_the_oasis_schemas() {
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("PrecedingMessageID"), "{body}");
     assert_eq!(counts(&app).await, after);
 
-    let resp = export(&app, &utco, "offer", &offer, "RESPONSE_TO_REQUEST_RESOURCE", "ResponseToRequestResource").await;
+    let resp = export(&app, &utco, "offer", &offer, "ResponseToRequestResource").await;
     assert_eq!(element(&resp, "rmsg:MessageID"), Some("UC-EOC-2026-88"), "the sender's id is kept");
     assert_eq!(element(&resp, "rmsg:PrecedingMessageID"), Some(request_message.as_str()));
     assert_eq!(element(&resp, "rm:ResponseType"), Some("Accept"));
@@ -233,7 +242,7 @@ async fn every_message_of_a_utah_mission_validates_against_the_oasis_schemas() {
     let accepted = app.ok(&slco, ACCEPT, json!({ "input": { "offerId": offer } })).await;
     let agreement = accepted["acceptOffer"]["agreement"]["id"].clone();
     let deployment = accepted["acceptOffer"]["deployment"]["id"].clone();
-    let commit = export(&app, &slco, "agreement", &agreement, "COMMIT_RESOURCE", "CommitResource").await;
+    let commit = export(&app, &slco, "agreement", &agreement, "CommitResource").await;
     assert_eq!(element(&commit, "rmsg:PrecedingMessageID"), Some("UC-EOC-2026-88"));
     assert_eq!(element(&commit, "rmsg:OriginatingMessageID"), Some(request_message.as_str()));
     assert_eq!(element(&commit, "rmsg:OrderID"), Some("UT-2026-0147"));
@@ -264,15 +273,7 @@ async fn every_message_of_a_utah_mission_validates_against_the_oasis_schemas() {
     let body = app.fails(Some(&utco), amendments, json!({ "id": agreement }), "BAD_USER_INPUT").await;
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("not an extension"), "{body}");
 
-    let status = export(
-        &app,
-        &utco,
-        "deployment",
-        &deployment,
-        "REPORT_RESOURCE_DEPLOYMENT_STATUS",
-        "ReportResourceDeploymentStatus",
-    )
-    .await;
+    let status = export(&app, &utco, "deployment", &deployment, "ReportResourceDeploymentStatus").await;
     assert!(status.contains("<rm:ValueListURN>urn:mutual-aid:rm:deployment-status</rm:ValueListURN>"));
     assert!(status.contains("<rm:Value>PREPARING</rm:Value>"), "{status}");
     let release_early = app
@@ -295,38 +296,22 @@ async fn every_message_of_a_utah_mission_validates_against_the_oasis_schemas() {
     clock.advance(Duration::hours(2));
     app.ok(&slco, ARRIVE, step.clone()).await;
     app.ok(&slco, ASSIGN, json!({ "input": { "deploymentId": deployment, "assignment": "Division A swiftwater", "location": "1300 E Emigration Canyon Rd" } })).await;
-    let on_site = export(
-        &app,
-        &slco,
-        "deployment",
-        &deployment,
-        "REPORT_RESOURCE_DEPLOYMENT_STATUS",
-        "ReportResourceDeploymentStatus",
-    )
-    .await;
+    let on_site = export(&app, &slco, "deployment", &deployment, "ReportResourceDeploymentStatus").await;
     assert!(on_site.contains("<rm:Value>ON_SITE</rm:Value>"));
     assert!(on_site.contains("<rmsg:ScheduleType>ActualArrival</rmsg:ScheduleType>"));
     assert_ne!(element(&on_site, "rmsg:MessageID"), element(&status, "rmsg:MessageID"), "one id per reported state");
 
     app.ok(&utco, RECALL, json!({ "input": { "deploymentId": deployment, "reason": "Flooding at home" } })).await;
-    let recall = export(&app, &utco, "deployment", &deployment, "REQUEST_RETURN", "RequestReturn").await;
+    let recall = export(&app, &utco, "deployment", &deployment, "RequestReturn").await;
     assert_eq!(element(&recall, "rmsg:MessageDescription"), Some("Flooding at home"));
     assert!(recall.contains("<rmsg:ScheduleType>RequestedReturnDeparture</rmsg:ScheduleType>"));
     clock.advance(Duration::hours(24));
     app.ok(&utco, RELEASE, json!({ "input": { "deploymentId": deployment, "debriefed": true } })).await;
-    let release = export(&app, &slco, "deployment", &deployment, "RELEASE_RESOURCE", "ReleaseResource").await;
+    let release = export(&app, &slco, "deployment", &deployment, "ReleaseResource").await;
     assert!(release.contains("<rmsg:ScheduleType>ActualReturnDeparture</rmsg:ScheduleType>"));
     clock.advance(Duration::hours(3));
     app.ok(&utco, RETURN, step.clone()).await;
-    let home = export(
-        &app,
-        &utco,
-        "deployment",
-        &deployment,
-        "REPORT_RESOURCE_DEPLOYMENT_STATUS",
-        "ReportResourceDeploymentStatus",
-    )
-    .await;
+    let home = export(&app, &utco, "deployment", &deployment, "ReportResourceDeploymentStatus").await;
     assert!(home.contains("<rmsg:ScheduleType>ActualReturnArrival</rmsg:ScheduleType>"));
     for xml in [&resp, &commit, &ext, &status, &recall, &release, &home] {
         assert_eq!(element(xml, "rmsg:OriginatingMessageID"), Some(request_message.as_str()), "one conversation");
@@ -377,7 +362,7 @@ async fn a_request_exported_imported_into_a_second_compact_and_exported_again_is
     let bexar = rep(&app, "bexar-county");
     let texas = rep(&app, "texas");
     let request = bexar_request(&app, &bexar).await;
-    let first = export(&app, &bexar, "resourceRequest", &request["id"], "REQUEST_RESOURCE", "RequestResource").await;
+    let first = export(&app, &bexar, "resourceRequest", &request["id"], "RequestResource").await;
 
     // Texas carries its county's request to EMAC: same message, now a submitted EMAC request of the state.
     let emac = seed("compact", "emac");
@@ -401,7 +386,7 @@ async fn a_request_exported_imported_into_a_second_compact_and_exported_again_is
               "resourceType": { "name": "Water Tender, Firefighting (Tactical)" } }
         ])
     );
-    let again = export(&app, &texas, "resourceRequest", &copy["id"], "REQUEST_RESOURCE", "RequestResource").await;
+    let again = export(&app, &texas, "resourceRequest", &copy["id"], "RequestResource").await;
     assert_eq!(comparable(&again), comparable(&first), "export, import, export: the same message\n{first}\n{again}");
     assert_eq!(element(&again, "rm:ContactDescription"), Some("State of Texas"));
 
@@ -481,9 +466,7 @@ async fn aacog_answers_arrive_as_offers_and_declines_and_leave_as_schema_valid_m
     let answer = &declined["importEdxlRm"]["offer"];
     assert_eq!(answer["status"], "CANNOT_PROVIDE");
     assert_eq!(answer["cannotProvideReason"], "Crews committed at home; Crews committed at home");
-    let out =
-        export(&app, &kendall, "offer", &answer["id"], "RESPONSE_TO_REQUEST_RESOURCE", "ResponseToRequestResource")
-            .await;
+    let out = export(&app, &kendall, "offer", &answer["id"], "ResponseToRequestResource").await;
     assert_eq!(out.matches("<rm:ResponseType>Decline</rm:ResponseType>").count(), 2, "{out}");
 
     // Kerr County commits two engines from its own system (CommitResource): an offer of line 1.
@@ -511,19 +494,11 @@ async fn aacog_answers_arrive_as_offers_and_declines_and_leave_as_schema_valid_m
 
     let accepted = app.ok(&bexar, ACCEPT, json!({ "input": { "offerId": offer["id"] } })).await;
     let agreement = accepted["acceptOffer"]["agreement"]["id"].clone();
-    let out = export(&app, &kerr, "agreement", &agreement, "COMMIT_RESOURCE", "CommitResource").await;
+    let out = export(&app, &kerr, "agreement", &agreement, "CommitResource").await;
     assert_eq!(element(&out, "rmsg:PrecedingMessageID"), Some("KERR-CAD-5521"));
     assert_eq!(element(&out, "rmsg:OrderID"), Some(agreement.as_str().unwrap()), "no mission number: the agreement");
     let deployment = accepted["acceptOffer"]["deployment"]["id"].clone();
-    export(
-        &app,
-        &bexar,
-        "deployment",
-        &deployment,
-        "REPORT_RESOURCE_DEPLOYMENT_STATUS",
-        "ReportResourceDeploymentStatus",
-    )
-    .await;
+    export(&app, &bexar, "deployment", &deployment, "ReportResourceDeploymentStatus").await;
 }
 
 /// A minimal valid `RequestResource` for the AACOG fire, with `id` as message id.
