@@ -302,21 +302,9 @@ fn contact(node: Node, path: &str) -> AppResult<Contact> {
     seq.opt(NS_RM, "ContactLocation");
     let mut person = Contact { role, description, name: None, phone: None, email: None };
     if let Some((party, _)) = seq.opt(NS_RM, "AdditionalContactInformation") {
-        person.name = party
-            .descendants()
-            .find(|n| n.has_tag_name((NS_XNL, "NameElement")))
-            .and_then(|n| n.text())
-            .map(|t| t.trim().to_owned());
-        person.phone = party
-            .descendants()
-            .find(|n| n.has_tag_name((NS_XPIL, "ContactNumberElement")))
-            .and_then(|n| n.text())
-            .map(|t| t.trim().to_owned());
-        person.email = party
-            .descendants()
-            .find(|n| n.has_tag_name((NS_XPIL, "ElectronicAddressIdentifier")))
-            .and_then(|n| n.text())
-            .map(|t| t.trim().to_owned());
+        person.name = descendant_text(party, NS_XNL, "NameElement");
+        person.phone = descendant_text(party, NS_XPIL, "ContactNumberElement");
+        person.email = descendant_text(party, NS_XPIL, "ElectronicAddressIdentifier");
     }
     seq.end()?;
     Ok(person)
@@ -445,14 +433,13 @@ fn resource(kind: EdxlRmMessage, node: Node, path: &str) -> AppResult<Resource> 
     Ok(resource)
 }
 
+/// The trimmed text of the first element `ns:name` inside `node` (parts whose inner structure is not checked).
+fn descendant_text(node: Node, ns: &str, name: &str) -> Option<String> {
+    node.descendants().find(|n| n.has_tag_name((ns, name))).and_then(|n| n.text()).map(|t| t.trim().to_owned())
+}
+
 fn type_info(node: Node) -> TypeInfo {
-    let find = |name: &str| {
-        node.descendants()
-            .find(|n| n.has_tag_name((NS_TYPE_INFO, name)))
-            .and_then(|n| n.text())
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty() && t.len() <= 200)
-    };
+    let find = |name: &str| descendant_text(node, NS_TYPE_INFO, name).filter(|t| !t.is_empty() && t.len() <= 200);
     TypeInfo {
         id: find("ID"),
         category: find("Category"),
