@@ -11,6 +11,7 @@ mod edxl;
 mod hardening;
 mod incidents;
 mod missions;
+mod paging;
 mod permissions;
 mod profile;
 mod protocol;

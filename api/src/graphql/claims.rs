@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entities::{claim, committee_vote, dispute, invoice_line, payment};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, IntoSimpleExpr, QueryFilter};
 
 use crate::domain::access::{claims_visible_to, disputes_visible_to};
 use crate::domain::claims::{
@@ -18,11 +18,12 @@ use crate::domain::enums::{ClaimStatus, CommitteeVote, DisputeStatus, Role};
 use crate::domain::offers::CostCategory;
 use crate::domain::{money, validate};
 use crate::error::AppError;
-use crate::graphql::connection::{connection, paginate};
+use crate::graphql::connection::{Window, connection, paginate};
 use crate::graphql::loaders::{
     AgreementById, DeadlinesOf, DisputesOf, DocumentsOf, InvoiceLinesOf, PaymentsOf, VotesOf,
 };
 use crate::graphql::missions::{Agreement, Deadline, Document};
+use crate::graphql::ordering::{ClaimOrderField, OrderBy, order_of};
 use crate::graphql::types::{Compact, EventConnection, Jurisdiction, history, loaders};
 use crate::graphql::{RoleGuard, state, viewer};
 use crate::scalars::{DateTime, Decimal};
@@ -226,10 +227,19 @@ impl Claim {
     async fn history(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
     ) -> Result<EventConnection> {
-        history(ctx, self.0.id, first, after).await
+        history(ctx, self.0.id, Window::new(first, after, last, before)).await
     }
 }
 
@@ -405,10 +415,19 @@ impl Dispute {
     async fn history(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
     ) -> Result<EventConnection> {
-        history(ctx, self.0.id, first, after).await
+        history(ctx, self.0.id, Window::new(first, after, last, before)).await
     }
 }
 
@@ -485,13 +504,28 @@ impl ClaimQuery {
     /// Claims the caller may see, most recently changed first.
     #[graphql(
         guard = "RoleGuard::authenticated()",
-        complexity = "crate::graphql::connection::cost(first, child_complexity)"
+        complexity = "crate::graphql::connection::cost(first, last, child_complexity)"
+    )]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the arguments of the GraphQL field: Relay paging, order and filters"
     )]
     async fn claims(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "How to sort; most recently changed first when omitted. The id breaks ties.")]
+        order_by: Option<OrderBy<ClaimOrderField>>,
         #[graphql(desc = "What to include.")] filter: Option<ClaimFilter>,
     ) -> Result<ClaimConnection> {
         let filter = filter.unwrap_or_default();
@@ -516,8 +550,8 @@ impl ClaimQuery {
         if let Some(at) = filter.updated_since {
             select = select.filter(claim::Column::UpdatedAt.gte(at.0));
         }
-        let select = select.order_by_desc(claim::Column::UpdatedAt).order_by_asc(claim::Column::Id);
-        Ok(paginate(&state(ctx).db, select, first, after, Claim).await?.into())
+        let order = order_of(order_by, claim::Column::Id.into_simple_expr());
+        Ok(paginate(&state(ctx).db, select, &order, Window::new(first, after, last, before), Claim).await?.into())
     }
 
     /// A dispute by id; null if there is none or the caller may not see it.

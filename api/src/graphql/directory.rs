@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entities::{compact, jurisdiction, membership, resource_type};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::domain::directory::{
     self as domain, AddCommitteeMemberInput, AddCompactMemberInput, ContactInput, CreateCompactInput,
@@ -13,7 +13,8 @@ use crate::domain::directory::{
 use crate::domain::enums::{CompactKind, JurisdictionKind, ResourceKind, Role};
 use crate::domain::validate;
 use crate::error::AppError;
-use crate::graphql::connection::paginate;
+use crate::graphql::connection::{Window, paginate};
+use crate::graphql::ordering;
 use crate::graphql::types::{
     AuthorizedRepresentative, CommitteeMember, Compact, CompactConnection, Contact, Jurisdiction,
     JurisdictionConnection, Membership, ResourceType, ResourceTypeConnection,
@@ -92,13 +93,22 @@ impl DirectoryQuery {
     /// Jurisdictions, by name.
     #[graphql(
         guard = "RoleGuard::authenticated()",
-        complexity = "crate::graphql::connection::cost(first, child_complexity)"
+        complexity = "crate::graphql::connection::cost(first, last, child_complexity)"
     )]
     async fn jurisdictions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
         #[graphql(desc = "What to include.")] filter: Option<JurisdictionFilter>,
     ) -> Result<JurisdictionConnection> {
         let filter = filter.unwrap_or_default();
@@ -130,8 +140,15 @@ impl DirectoryQuery {
                 ),
             );
         }
-        let select = select.order_by_asc(jurisdiction::Column::Name).order_by_asc(jurisdiction::Column::Id);
-        Ok(paginate(&state(ctx).db, select, first, after, Jurisdiction).await?.into())
+        Ok(paginate(
+            &state(ctx).db,
+            select,
+            &ordering::jurisdictions(),
+            Window::new(first, after, last, before),
+            Jurisdiction,
+        )
+        .await?
+        .into())
     }
 
     /// A compact by id; null if there is none.
@@ -149,13 +166,22 @@ impl DirectoryQuery {
     /// Compacts, by name.
     #[graphql(
         guard = "RoleGuard::authenticated()",
-        complexity = "crate::graphql::connection::cost(first, child_complexity)"
+        complexity = "crate::graphql::connection::cost(first, last, child_complexity)"
     )]
     async fn compacts(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
         #[graphql(desc = "What to include.")] filter: Option<CompactFilter>,
     ) -> Result<CompactConnection> {
         let filter = filter.unwrap_or_default();
@@ -175,8 +201,9 @@ impl DirectoryQuery {
                 ),
             );
         }
-        let select = select.order_by_asc(compact::Column::Name).order_by_asc(compact::Column::Id);
-        Ok(paginate(&state(ctx).db, select, first, after, Compact).await?.into())
+        Ok(paginate(&state(ctx).db, select, &ordering::compacts(), Window::new(first, after, last, before), Compact)
+            .await?
+            .into())
     }
 
     /// A membership by id; null if there is none.
@@ -194,13 +221,22 @@ impl DirectoryQuery {
     /// The resource-type catalog, by category, name and type level.
     #[graphql(
         guard = "RoleGuard::authenticated()",
-        complexity = "crate::graphql::connection::cost(first, child_complexity)"
+        complexity = "crate::graphql::connection::cost(first, last, child_complexity)"
     )]
     async fn resource_types(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
         #[graphql(desc = "What to include.")] filter: Option<ResourceTypeFilter>,
     ) -> Result<ResourceTypeConnection> {
         let filter = filter.unwrap_or_default();
@@ -214,12 +250,15 @@ impl DirectoryQuery {
         if let Some(text) = &filter.name_contains {
             select = select.filter(lower_like((resource_type::Entity, resource_type::Column::Name), text));
         }
-        let select = select
-            .order_by_asc(resource_type::Column::Category)
-            .order_by_asc(resource_type::Column::Name)
-            .order_by_asc(resource_type::Column::TypeLevel)
-            .order_by_asc(resource_type::Column::Id);
-        Ok(paginate(&state(ctx).db, select, first, after, ResourceType).await?.into())
+        Ok(paginate(
+            &state(ctx).db,
+            select,
+            &ordering::resource_types(),
+            Window::new(first, after, last, before),
+            ResourceType,
+        )
+        .await?
+        .into())
     }
 }
 

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entities::incident;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, IntoSimpleExpr, QueryFilter};
 
 use crate::domain::access::incidents_visible_to;
 use crate::domain::enums::IncidentStatus;
@@ -10,7 +10,8 @@ use crate::domain::incidents::{
     self as domain, CloseIncidentInput, DeclareIncidentInput, RecordWrittenDeclarationInput,
 };
 use crate::domain::validate;
-use crate::graphql::connection::paginate;
+use crate::graphql::connection::{Window, paginate};
+use crate::graphql::ordering::{IncidentOrderField, OrderBy, order_of};
 use crate::graphql::types::{Incident, IncidentConnection};
 use crate::graphql::{RoleGuard, state, viewer};
 use crate::scalars::DateTime;
@@ -53,13 +54,28 @@ impl IncidentQuery {
     /// Incidents the caller may see, most recently declared first.
     #[graphql(
         guard = "RoleGuard::authenticated()",
-        complexity = "crate::graphql::connection::cost(first, child_complexity)"
+        complexity = "crate::graphql::connection::cost(first, last, child_complexity)"
+    )]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the arguments of the GraphQL field: Relay paging, order and filters"
     )]
     async fn incidents(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "How to sort; most recently declared first when omitted. The id breaks ties.")]
+        order_by: Option<OrderBy<IncidentOrderField>>,
         #[graphql(desc = "What to include.")] filter: Option<IncidentFilter>,
     ) -> Result<IncidentConnection> {
         let filter = filter.unwrap_or_default();
@@ -82,8 +98,8 @@ impl IncidentQuery {
         if let Some(at) = filter.updated_since {
             select = select.filter(incident::Column::UpdatedAt.gte(at.0));
         }
-        let select = select.order_by_desc(incident::Column::DeclaredAt).order_by_asc(incident::Column::Id);
-        Ok(paginate(&state(ctx).db, select, first, after, Incident).await?.into())
+        let order = order_of(order_by, incident::Column::Id.into_simple_expr());
+        Ok(paginate(&state(ctx).db, select, &order, Window::new(first, after, last, before), Incident).await?.into())
     }
 }
 

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entities::{agreement, deadline, deployment, inventory_item, resource_request};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, IntoSimpleExpr, QueryFilter};
 
 use crate::domain::access::{
     agreements_visible_to, deadlines_visible_to, deployments_visible_to, inventory_visible_to, requests_visible_to,
@@ -24,10 +24,13 @@ use crate::domain::requests::{
     DirectResourceRequestInput, RecordVerbalRequestInput, RequestStepInput,
 };
 use crate::domain::validate;
-use crate::graphql::connection::paginate;
+use crate::graphql::connection::{Window, paginate};
 use crate::graphql::missions::{
     Agreement, AgreementConnection, Amendment, DeadlineConnection, Deployment, DeploymentConnection, Document,
     InventoryItem, InventoryItemConnection, Offer, ResourceRequest, ResourceRequestConnection, TimeRecord,
+};
+use crate::graphql::ordering::{
+    self, AgreementOrderField, DeadlineOrderField, DeploymentOrderField, OrderBy, ResourceRequestOrderField, order_of,
 };
 use crate::graphql::types::Jurisdiction;
 use crate::graphql::{RoleGuard, state, viewer};
@@ -145,13 +148,28 @@ impl MissionQuery {
     /// Resource requests the caller may see, most recently changed first.
     #[graphql(
         guard = "RoleGuard::authenticated()",
-        complexity = "crate::graphql::connection::cost(first, child_complexity)"
+        complexity = "crate::graphql::connection::cost(first, last, child_complexity)"
+    )]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the arguments of the GraphQL field: Relay paging, order and filters"
     )]
     async fn resource_requests(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "How to sort; most recently changed first when omitted. The id breaks ties.")]
+        order_by: Option<OrderBy<ResourceRequestOrderField>>,
         #[graphql(desc = "What to include.")] filter: Option<ResourceRequestFilter>,
     ) -> Result<ResourceRequestConnection> {
         let filter = filter.unwrap_or_default();
@@ -171,9 +189,10 @@ impl MissionQuery {
         if let Some(at) = filter.updated_since {
             select = select.filter(resource_request::Column::UpdatedAt.gte(at.0));
         }
-        let select =
-            select.order_by_desc(resource_request::Column::UpdatedAt).order_by_asc(resource_request::Column::Id);
-        Ok(paginate(&state(ctx).db, select, first, after, ResourceRequest).await?.into())
+        let order = order_of(order_by, resource_request::Column::Id.into_simple_expr());
+        Ok(paginate(&state(ctx).db, select, &order, Window::new(first, after, last, before), ResourceRequest)
+            .await?
+            .into())
     }
 
     /// An offer by id; null if there is none or the caller may not see it.
@@ -206,13 +225,29 @@ impl MissionQuery {
     /// Agreements the caller may see, newest first.
     #[graphql(
         guard = "RoleGuard::authenticated()",
-        complexity = "crate::graphql::connection::cost(first, child_complexity)"
+        complexity = "crate::graphql::connection::cost(first, last, child_complexity)"
+    )]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the arguments of the GraphQL field: Relay paging, order and filters"
     )]
     async fn agreements(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "How to sort; newest first when omitted. The id breaks ties.")] order_by: Option<
+            OrderBy<AgreementOrderField>,
+        >,
         #[graphql(desc = "Any of these statuses. At most 32.", validator(max_items = 32))] statuses: Option<
             Vec<AgreementStatus>,
         >,
@@ -239,8 +274,8 @@ impl MissionQuery {
         if let Some(at) = filter.updated_since {
             select = select.filter(agreement::Column::UpdatedAt.gte(at.0));
         }
-        let select = select.order_by_desc(agreement::Column::CreatedAt).order_by_asc(agreement::Column::Id);
-        Ok(paginate(&state(ctx).db, select, first, after, Agreement).await?.into())
+        let order = order_of(order_by, agreement::Column::Id.into_simple_expr());
+        Ok(paginate(&state(ctx).db, select, &order, Window::new(first, after, last, before), Agreement).await?.into())
     }
 
     /// A deployment by id; null if there is none or the caller may not see it.
@@ -262,13 +297,28 @@ impl MissionQuery {
     /// Deployments the caller may see, most recently changed first.
     #[graphql(
         guard = "RoleGuard::authenticated()",
-        complexity = "crate::graphql::connection::cost(first, child_complexity)"
+        complexity = "crate::graphql::connection::cost(first, last, child_complexity)"
+    )]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the arguments of the GraphQL field: Relay paging, order and filters"
     )]
     async fn deployments(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "How to sort; most recently changed first when omitted. The id breaks ties.")]
+        order_by: Option<OrderBy<DeploymentOrderField>>,
         #[graphql(desc = "Any of these statuses. At most 32.", validator(max_items = 32))] statuses: Option<
             Vec<DeploymentStatus>,
         >,
@@ -295,20 +345,36 @@ impl MissionQuery {
         if let Some(at) = filter.updated_since {
             select = select.filter(deployment::Column::UpdatedAt.gte(at.0));
         }
-        let select = select.order_by_desc(deployment::Column::UpdatedAt).order_by_asc(deployment::Column::Id);
-        Ok(paginate(&state(ctx).db, select, first, after, Deployment).await?.into())
+        let order = order_of(order_by, deployment::Column::Id.into_simple_expr());
+        Ok(paginate(&state(ctx).db, select, &order, Window::new(first, after, last, before), Deployment).await?.into())
     }
 
     /// Deadlines of the records the caller may see, soonest first.
     #[graphql(
         guard = "RoleGuard::authenticated()",
-        complexity = "crate::graphql::connection::cost(first, child_complexity)"
+        complexity = "crate::graphql::connection::cost(first, last, child_complexity)"
+    )]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the arguments of the GraphQL field: Relay paging, order and filters"
     )]
     async fn deadlines(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "How to sort; soonest due first when omitted. The id breaks ties.")] order_by: Option<
+            OrderBy<DeadlineOrderField>,
+        >,
         #[graphql(desc = "What to include.")] filter: Option<DeadlineFilter>,
     ) -> Result<DeadlineConnection> {
         let filter = filter.unwrap_or_default();
@@ -337,20 +403,37 @@ impl MissionQuery {
                 )
                 .filter(deadline::Column::MetAt.is_null());
         }
-        let select = select.order_by_asc(deadline::Column::DueAt).order_by_asc(deadline::Column::Id);
-        Ok(paginate(&state(ctx).db, select, first, after, crate::graphql::missions::Deadline).await?.into())
+        let order = order_of(order_by, deadline::Column::Id.into_simple_expr());
+        Ok(paginate(
+            &state(ctx).db,
+            select,
+            &order,
+            Window::new(first, after, last, before),
+            crate::graphql::missions::Deadline,
+        )
+        .await?
+        .into())
     }
 
     /// Inventory lines the caller may see: its own, and those of the members of the compacts it covers.
     #[graphql(
         guard = "RoleGuard::authenticated()",
-        complexity = "crate::graphql::connection::cost(first, child_complexity)"
+        complexity = "crate::graphql::connection::cost(first, last, child_complexity)"
     )]
     async fn inventory(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
         #[graphql(desc = "What to include.")] filter: Option<InventoryFilter>,
     ) -> Result<InventoryItemConnection> {
         let filter = filter.unwrap_or_default();
@@ -364,10 +447,15 @@ impl MissionQuery {
         if filter.available_only {
             select = select.filter(inventory_item::Column::QuantityAvailable.gt(0));
         }
-        let select = select
-            .order_by_asc(inventory_item::Column::JurisdictionId)
-            .order_by_asc(inventory_item::Column::ResourceTypeId);
-        Ok(paginate(&state(ctx).db, select, first, after, InventoryItem).await?.into())
+        Ok(paginate(
+            &state(ctx).db,
+            select,
+            &ordering::inventory(),
+            Window::new(first, after, last, before),
+            InventoryItem,
+        )
+        .await?
+        .into())
     }
 
     /// Active members with available inventory of the requested types, closest to the incident first. For the

@@ -11,6 +11,7 @@ pub mod incidents;
 pub mod loaders;
 pub mod mission_ops;
 pub mod missions;
+pub mod ordering;
 pub mod subscriptions;
 pub mod types;
 pub mod viewer;

@@ -13,10 +13,11 @@ use crate::domain::enums::{
     RecordType, ResourceKind,
 };
 use crate::domain::policy::Policy;
-use crate::graphql::connection::{connection, paginate};
+use crate::graphql::connection::{Window, connection, paginate};
 use crate::graphql::loaders::{
     CompactById, ContactsOf, JurisdictionById, Loaders, MembershipsOf, RepresentativesOf, ResourceTypeById,
 };
+use crate::graphql::ordering;
 use crate::graphql::state;
 use crate::scalars::{Date, DateTime, Sequence};
 
@@ -49,14 +50,9 @@ pub async fn resource_type_by_id(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Re
 }
 
 /// The events of one record, oldest first.
-pub(crate) async fn history(
-    ctx: &Context<'_>,
-    record_id: uuid::Uuid,
-    first: Option<i32>,
-    after: Option<String>,
-) -> Result<EventConnection> {
-    let select = event::Entity::find().filter(event::Column::RecordId.eq(record_id)).order_by_asc(event::Column::Id);
-    Ok(paginate(&state(ctx).db, select, first, after, Event).await?.into())
+pub(crate) async fn history(ctx: &Context<'_>, record_id: uuid::Uuid, window: Window) -> Result<EventConnection> {
+    let select = event::Entity::find().filter(event::Column::RecordId.eq(record_id));
+    Ok(paginate(&state(ctx).db, select, &ordering::history(), window, Event).await?.into())
 }
 
 /// A political subdivision or state that can request or lend help.
@@ -137,10 +133,19 @@ impl Jurisdiction {
     async fn history(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
     ) -> Result<EventConnection> {
-        history(ctx, self.0.id, first, after).await
+        history(ctx, self.0.id, Window::new(first, after, last, before)).await
     }
 }
 
@@ -276,18 +281,25 @@ impl Compact {
         Ok(Policy::from_model(&self.0)?)
     }
     /// The members, in order of joining.
-    #[graphql(complexity = "crate::graphql::connection::cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
     ) -> Result<MembershipConnection> {
-        let select = membership::Entity::find()
-            .filter(membership::Column::CompactId.eq(self.0.id))
-            .order_by_asc(membership::Column::JoinedOn)
-            .order_by_asc(membership::Column::Id);
-        Ok(paginate(&state(ctx).db, select, first, after, Membership).await?.into())
+        let select = membership::Entity::find().filter(membership::Column::CompactId.eq(self.0.id));
+        let window = Window::new(first, after, last, before);
+        Ok(paginate(&state(ctx).db, select, &ordering::memberships(), window, Membership).await?.into())
     }
     /// Incremented by every change; pass it as `expectedVersion` to detect concurrent edits.
     async fn version(&self) -> i32 {
@@ -305,10 +317,19 @@ impl Compact {
     async fn history(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
     ) -> Result<EventConnection> {
-        history(ctx, self.0.id, first, after).await
+        history(ctx, self.0.id, Window::new(first, after, last, before)).await
     }
 }
 
@@ -358,10 +379,19 @@ impl Membership {
     async fn history(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
     ) -> Result<EventConnection> {
-        history(ctx, self.0.id, first, after).await
+        history(ctx, self.0.id, Window::new(first, after, last, before)).await
     }
 }
 
@@ -445,10 +475,19 @@ impl Incident {
     async fn history(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Page size, 0 to 100 (default 20).")] first: Option<i32>,
-        #[graphql(desc = "Cursor of the last edge of the previous page.")] after: Option<String>,
+        #[graphql(desc = "The first records after `after` (or from the start), 0 to 100 (default 20).")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Cursor of the last edge of the previous page; at most 1,024 characters.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The last records before `before` (or up to the end), 0 to 100; not with `first`.")]
+        last: Option<i32>,
+        #[graphql(desc = "Cursor of the first edge of the next page; at most 1,024 characters.")] before: Option<
+            String,
+        >,
     ) -> Result<EventConnection> {
-        history(ctx, self.0.id, first, after).await
+        history(ctx, self.0.id, Window::new(first, after, last, before)).await
     }
 }
 
