@@ -254,6 +254,21 @@ async fn readme_examples_run() {
 
     let slco = rep(&app, "salt-lake-county");
     open_utah_request(&app, &slco, &["utah-county"]).await;
+    // The Relay example: the last page, and its records found again by their global ids.
+    let data = app.ok(&slco, &example("relay"), json!({})).await;
+    let edges = data["resourceRequests"]["edges"].as_array().unwrap();
+    assert!(!edges.is_empty(), "{data}");
+    for edge in edges {
+        let global = &edge["node"]["nodeId"];
+        let found = app
+            .ok(
+                &slco,
+                "query ($id: ID!) { node(id: $id) { nodeId ... on ResourceRequest { requestNumber } } }",
+                json!({ "id": global }),
+            )
+            .await;
+        assert_eq!(found["node"]["requestNumber"], edge["node"]["requestNumber"]);
+    }
     let lines = node(
         "subscribe.mjs",
         json!({ "url": app.ws_url(), "protocol": "graphql-transport-ws", "token": slco,

@@ -1,6 +1,6 @@
-//! Pages that hold still: keyset cursors on every connection, `orderBy`, and backward pagination. A pager that
-//! pages on while other people add and change records neither repeats nor skips a record whose sort key did not
-//! change.
+//! Pages that hold still and ids that name their type: keyset cursors on every connection, `orderBy`, backward
+//! pagination, and Relay's `node`. A pager that pages on while other people add and change records neither repeats
+//! nor skips a record whose sort key did not change.
 
 use std::collections::{HashMap, HashSet};
 
@@ -306,5 +306,39 @@ async fn pagers_running_beside_concurrent_writers_see_each_existing_record_once(
         let seen: HashSet<String> = seen.into_iter().collect();
         assert!(existing.is_subset(&seen), "a record that existed before paging was skipped");
     }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn node_refuses_what_is_not_a_global_id_and_anonymous_callers() {
+    use base64::Engine;
+    let app = TestApp::seeded().await;
+    let slco = rep(&app, "salt-lake-county");
+    let query = "query ($id: ID!) { node(id: $id) { nodeId } }";
+    let provo = crate::support::seed("jurisdiction", "provo").to_string();
+    let encode = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+    for id in [
+        provo.clone(),
+        encode(&format!("Nothing:{provo}")),
+        encode("Jurisdiction:not-a-uuid"),
+        encode(&format!("Jurisdiction{provo}")),
+        "%%%".to_owned(),
+        "A".repeat(300),
+    ] {
+        let (_, body) = app.gql(Some(&slco), query, json!({ "id": id })).await;
+        assert_eq!(codes(&body), ["BAD_USER_INPUT"], "{id}: {body}");
+    }
+    let global = encode(&format!("Jurisdiction:{provo}"));
+    let found = app.ok(&slco, query, json!({ "id": global })).await;
+    assert_eq!(found["node"]["nodeId"], global.as_str());
+    // A well-formed id of no record is null, as a lookup's would be.
+    let missing = encode(&format!("ResourceRequest:{}", uuid::Uuid::new_v4()));
+    assert_eq!(app.ok(&slco, query, json!({ "id": missing })).await["node"], Value::Null);
+    let (_, body) = app.gql(None, query, json!({ "id": global })).await;
+    assert_eq!(codes(&body), ["UNAUTHENTICATED"], "{body}");
+    let many: Vec<String> = (0..101).map(|_| global.clone()).collect();
+    let (_, body) =
+        app.gql(Some(&slco), "query ($ids: [ID!]!) { nodes(ids: $ids) { nodeId } }", json!({ "ids": many })).await;
+    assert_eq!(codes(&body), ["BAD_USER_INPUT"], "{body}");
     app.stop().await;
 }

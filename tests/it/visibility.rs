@@ -85,7 +85,20 @@ fn agree(row: &str, caller: &str, paths: &[(&str, bool)]) -> bool {
     sees
 }
 
-/// A record reached by its lookup, its list (with its count) and, for federated types, `_entities`.
+/// The `node(id:)` and `nodes(ids:)` paths of a record of GraphQL type `typename`, by its global id.
+async fn node(app: &TestApp, token: Option<&str>, typename: &str, id: &Value) -> Vec<(&'static str, bool)> {
+    use base64::Engine;
+    let global = base64::engine::general_purpose::STANDARD.encode(format!("{typename}:{}", id.as_str().unwrap()));
+    let query = "query ($id: ID!) { node(id: $id) { __typename nodeId } nodes(ids: [$id]) { nodeId } }";
+    let data = read(app, token, query, json!({ "id": global })).await;
+    let found = data["node"]["nodeId"] == global.as_str();
+    if found {
+        assert_eq!(data["node"]["__typename"], typename);
+    }
+    vec![("node", found), ("nodes", data["nodes"][0]["nodeId"] == global.as_str())]
+}
+
+/// A record reached by its lookup, its list (with its count), `node` and, for federated types, `_entities`.
 async fn record(
     app: &TestApp,
     token: Option<&str>,
@@ -103,6 +116,7 @@ async fn record(
     let total = listed[list]["totalCount"].as_i64().unwrap_or(0);
     assert!(total > 100 || total == ids(&listed[list]).len() as i64, "{list}: {listed}");
     let mut paths = vec![("lookup", found[lookup]["id"] == *id), ("list", ids(&listed[list]).contains(id))];
+    paths.extend(node(app, token, &(lookup[..1].to_uppercase() + &lookup[1..]), id).await);
     if let Some(typename) = typename {
         let entities = read(
             app,
@@ -294,6 +308,7 @@ async fn the_readme_table_is_what_every_read_path_shows() {
                             .await;
                     let mut paths =
                         vec![("nested", !membership.is_null()), ("lookup", !found["membership"]["id"].is_null())];
+                    paths.extend(node(&app, token, "Membership", &known).await);
                     paths.extend(sub(&known));
                     agree(r, caller, &paths)
                 }
@@ -350,6 +365,7 @@ async fn the_readme_table_is_what_every_read_path_shows() {
                         .as_array()
                         .is_some_and(|o| o.iter().any(|o| o["id"] == offer));
                     let mut paths = vec![("lookup", found["offer"]["id"] == offer), ("nested", in_request)];
+                    paths.extend(node(&app, token, "Offer", &offer).await);
                     paths.extend(sub(&offer));
                     agree(r, caller, &paths)
                 }
@@ -453,6 +469,7 @@ async fn the_readme_table_is_what_every_read_path_shows() {
                         read(&app, token, "query ($id: ID!) { dispute(id: $id) { id } }", json!({ "id": dispute }))
                             .await;
                     let mut paths = vec![("lookup", found["dispute"]["id"] == dispute)];
+                    paths.extend(node(&app, token, "Dispute", &dispute).await);
                     paths.extend(sub(&dispute));
                     agree(r, caller, &paths)
                 }

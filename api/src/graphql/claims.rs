@@ -72,6 +72,10 @@ pub struct Claim(pub claim::Model);
 /// once a dispute of it is before the committee.
 #[Object]
 impl Claim {
+    /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
+    pub async fn node_id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeType::Claim, self.0.id)
+    }
     /// Opaque, stable id.
     async fn id(&self) -> ID {
         id(self.0.id)
@@ -327,6 +331,10 @@ pub struct Dispute(pub dispute::Model);
 /// A notice of dispute on a claim, its negotiation, escalation, hearing and decision.
 #[Object]
 impl Dispute {
+    /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
+    pub async fn node_id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeType::Dispute, self.0.id)
+    }
     /// Opaque, stable id.
     async fn id(&self) -> ID {
         id(self.0.id)

@@ -57,6 +57,10 @@ pub struct ResourceRequest(pub resource_request::Model);
 /// coordinator, committee and observers.
 #[Object]
 impl ResourceRequest {
+    /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
+    pub async fn node_id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeType::ResourceRequest, self.0.id)
+    }
     /// This request as an OASIS EDXL-RM 1.0 `RequestResource` message: schema-valid XML with its line items, incident, staging location and contacts (the README maps each field). Refused with `BAD_USER_INPUT` for a message type the record has no counterpart in.
     async fn edxl_rm(
         &self,
@@ -373,6 +377,10 @@ pub struct Offer(pub offer::Model);
 /// Visible to the assisting party, the requesting party and the compact's coordinator; never to competitors.
 #[Object]
 impl Offer {
+    /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
+    pub async fn node_id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeType::Offer, self.0.id)
+    }
     /// This offer as an OASIS EDXL-RM 1.0 `ResponseToRequestResource` message: Accept with the offered quantities, or Decline on every line for a "cannot provide" answer. Refused with `BAD_USER_INPUT` for a message type the record has no counterpart in.
     async fn edxl_rm(
         &self,
@@ -502,6 +510,10 @@ pub struct Agreement(pub agreement::Model);
 /// contract between the requesting and the assisting party.
 #[Object]
 impl Agreement {
+    /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
+    pub async fn node_id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeType::Agreement, self.0.id)
+    }
     /// This agreement as an OASIS EDXL-RM 1.0 `CommitResource` message: the accepted offer's lines, committed, with the agreement (or mission number) as order id. Refused with `BAD_USER_INPUT` for a message type the record has no counterpart in.
     async fn edxl_rm(
         &self,
@@ -703,6 +715,10 @@ pub struct Deployment(pub deployment::Model);
 /// party supervises; the assisting party keeps command of its people and may recall them.
 #[Object]
 impl Deployment {
+    /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
+    pub async fn node_id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeType::Deployment, self.0.id)
+    }
     /// This deployment as an OASIS EDXL-RM 1.0 message: `REPORT_RESOURCE_DEPLOYMENT_STATUS` (its status, in the value list `urn:mutual-aid:rm:deployment-status`, and its actual times), `RELEASE_RESOURCE` once released, or `REQUEST_RETURN` once the assisting party gave recall notice. Refused with `BAD_USER_INPUT` for a message type the record has no counterpart in.
     async fn edxl_rm(
         &self,

@@ -11,6 +11,7 @@ pub mod incidents;
 pub mod loaders;
 pub mod mission_ops;
 pub mod missions;
+pub mod node;
 pub mod ordering;
 pub mod subscriptions;
 pub mod types;
@@ -35,6 +36,7 @@ pub struct QueryRoot(
     claims::ClaimQuery,
     dashboard::DashboardQuery,
     federation::FederationQuery,
+    node::NodeQuery,
 );
 
 /// Every mutation.

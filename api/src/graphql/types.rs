@@ -61,6 +61,10 @@ pub struct Jurisdiction(pub jurisdiction::Model);
 /// A political subdivision or state that can request or lend help.
 #[Object]
 impl Jurisdiction {
+    /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
+    pub async fn node_id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeType::Jurisdiction, self.0.id)
+    }
     /// Opaque, stable id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
@@ -232,6 +236,10 @@ pub struct Compact(pub compact::Model);
 /// A mutual-aid agreement (EMAC, a statewide act, a regional program, a town-to-town agreement) and its policy.
 #[Object]
 impl Compact {
+    /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
+    pub async fn node_id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeType::Compact, self.0.id)
+    }
     /// Opaque, stable id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
@@ -339,6 +347,10 @@ pub struct Membership(pub membership::Model);
 /// A jurisdiction's membership of a compact. Only active members request and offer under the compact.
 #[Object]
 impl Membership {
+    /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
+    pub async fn node_id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeType::Membership, self.0.id)
+    }
     /// Opaque, stable id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
@@ -401,6 +413,10 @@ pub struct Incident(pub incident::Model);
 /// An emergency or disaster event declared by a jurisdiction; requests for assistance are made for an incident.
 #[Object]
 impl Incident {
+    /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
+    pub async fn node_id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeType::Incident, self.0.id)
+    }
     /// Opaque, stable id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
@@ -497,6 +513,10 @@ pub struct ResourceType(pub resource_type::Model);
 /// A NIMS-style resource type of the shared catalog.
 #[Object]
 impl ResourceType {
+    /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
+    pub async fn node_id(&self) -> ID {
+        crate::graphql::node::global_id(crate::graphql::node::NodeType::ResourceType, self.0.id)
+    }
     /// Opaque, stable id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
