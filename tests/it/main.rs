@@ -17,4 +17,5 @@ mod protocol;
 mod schema;
 mod subscriptions;
 mod support;
+mod tracing;
 mod visibility;
