@@ -6,7 +6,9 @@ use std::sync::Arc;
 use entities::{compact, jurisdiction};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::{EnvFilter, Layer as _};
 use uuid::Uuid;
 
 use crate::auth::{Authenticator, Claims};
@@ -15,11 +17,18 @@ use crate::config::{Cli, Command, Config, LogFormat, MigrateAction, TokenArgs};
 use crate::domain::enums::Role;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::telemetry::Telemetry;
 use crate::{db, graphql, http, seed};
 
 /// Runs the command line and returns the process exit code.
 pub async fn run(cli: Cli) -> ExitCode {
-    init_tracing(cli.config.log_format);
+    let telemetry = match init_tracing(&cli.config) {
+        Ok(telemetry) => telemetry,
+        Err(detail) => {
+            eprintln!("error: {detail}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::Migrate { action } => migrate(&cli.config, action).await,
@@ -30,6 +39,9 @@ pub async fn run(cli: Cli) -> ExitCode {
             Ok(())
         }
     };
+    if let Some(telemetry) = telemetry {
+        telemetry.shutdown().await;
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -43,14 +55,25 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn init_tracing(format: LogFormat) {
+/// Logs on stderr, filtered by `RUST_LOG`; and, when an OTLP endpoint is configured, traces exported there (with
+/// their own level, so that the SQL spans logs leave out are exported).
+fn init_tracing(config: &Config) -> Result<Option<Telemetry>, String> {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Text => builder.try_init(),
+    let telemetry = match &config.otlp_endpoint {
+        Some(endpoint) if config.traces() => Some(Telemetry::otlp(endpoint, &config.otel_service_name)?),
+        _ => None,
     };
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let fmt = match config.log_format {
+        LogFormat::Json => fmt.json().boxed(),
+        LogFormat::Text => fmt.boxed(),
+    };
+    let _ = tracing_subscriber::registry()
+        .with(telemetry.as_ref().map(Telemetry::layer))
+        .with(fmt.with_filter(filter))
+        .try_init();
+    Ok(telemetry)
 }
 
 async fn shutdown_signal() {

@@ -222,6 +222,13 @@ pub struct Config {
     /// only a request carrying it may introspect and read `_service { sdl }`. At least 32 bytes.
     #[arg(long, env = "MUTUAL_AID_GATEWAY_SECRET", global = true, hide_env_values = true)]
     pub gateway_secret: Option<String>,
+    /// Base URL of an OpenTelemetry collector's OTLP/HTTP endpoint (`http://collector:4318`; spans go to
+    /// `/v1/traces` under it, as protobuf); traces are off without it.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", global = true)]
+    pub otlp_endpoint: Option<String>,
+    /// The `service.name` of exported spans.
+    #[arg(long, env = "OTEL_SERVICE_NAME", default_value = "mutual-aid-api", global = true)]
+    pub otel_service_name: String,
 }
 
 /// How much the server tells and allows its callers.
@@ -237,6 +244,12 @@ impl Config {
     /// Whether the production profile is on.
     pub fn production(&self) -> bool {
         self.profile == Profile::Production
+    }
+
+    /// Whether traces are exported (an OTLP endpoint is configured): only then are the request's caller context
+    /// read and the resolver spans made.
+    pub fn traces(&self) -> bool {
+        self.otlp_endpoint.as_deref().is_some_and(|e| !e.trim().is_empty())
     }
 }
 

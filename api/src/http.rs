@@ -16,6 +16,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use crate::auth::{Viewer, bearer_token};
 use crate::error::AppError;
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     crate::metrics::install();
     let cors = cors(&state.config.cors_allowed_origins);
+    let traces = state.config.traces();
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
@@ -70,9 +72,14 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+                .make_span_with(move |request: &axum::http::Request<axum::body::Body>| {
                     let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
-                    tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request_id = %id)
+                    let span = tracing::info_span!("request", method = %request.method(), uri = %request.uri().path(), request_id = %id);
+                    if traces {
+                        // The caller's trace, from its W3C `traceparent`; without one the request starts a trace.
+                        let _ = span.set_parent(crate::telemetry::remote_parent(request.headers()));
+                    }
+                    span
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )

@@ -20,4 +20,5 @@ pub mod scalars;
 pub mod scheduler;
 pub mod seed;
 pub mod state;
+pub mod telemetry;
 pub mod ws;

@@ -18,4 +18,5 @@ mod protocol;
 mod schema;
 mod subscriptions;
 mod support;
+mod tracing;
 mod visibility;

@@ -84,8 +84,11 @@ pub fn build_schema_for(state: AppState, audience: Audience) -> AppSchema {
         .limit_depth(config.max_depth.max(crate::gate::INTROSPECTION_MAX_DEPTH as usize))
         .limit_complexity(config.max_complexity)
         .limit_recursive_depth(64)
-        .limit_directives(config.max_directives)
-        .extension(Tracing);
+        .limit_directives(config.max_directives);
+    // A span per resolver costs CPU on every field; it is worth it only where the spans go somewhere.
+    if config.traces() {
+        builder = builder.extension(Tracing);
+    }
     let locked = config.production() && audience == Audience::Public;
     if !config.introspection || locked {
         builder = builder.disable_introspection();
