@@ -51,7 +51,7 @@ async fn the_subgraph_composes_with_apollo_composition() {
     let (_, body) = app.gql(None, "{ _service { sdl } }", json!({})).await;
     let sdl = body["data"]["_service"]["sdl"].as_str().unwrap();
     for entity in ["Jurisdiction", "Compact", "Incident", "ResourceRequest", "Deployment", "Claim"] {
-        assert!(sdl.contains(&format!("type {entity} @key(fields: \"id\")")), "{entity} is an entity");
+        assert!(sdl.contains(&format!("type {entity} implements Node @key(fields: \"id\")")), "{entity} is an entity");
     }
 }
 

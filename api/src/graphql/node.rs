@@ -146,7 +146,7 @@ impl NodeQuery {
     async fn nodes(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Records' `nodeId`s: at most 100, each at most 128 characters.", validator(max_items = 100))]
+        #[graphql(desc = "Records' `nodeId`s. At most 100, each at most 128 characters.", validator(max_items = 100))]
         ids: Vec<ID>,
     ) -> Result<Vec<Option<Node>>> {
         let parsed = ids
