@@ -269,6 +269,11 @@ async fn readme_examples_run() {
             .await;
         assert_eq!(found["node"]["requestNumber"], edge["node"]["requestNumber"]);
     }
+    // The change feed example, as an integration of the compact would run it.
+    let integration = app.token("webeoc", None, &["INTEGRATION"], &[seed("compact", "utah-smaa")]);
+    let data = app.ok(&integration, &example("changes"), json!({ "after": "0" })).await;
+    let changes = data["changes"]["changes"].as_array().unwrap();
+    assert!(changes.iter().any(|c| c["resourceRequest"]["status"] == "OPEN"), "{data}");
     let lines = node(
         "subscribe.mjs",
         json!({ "url": app.ws_url(), "protocol": "graphql-transport-ws", "token": slco,

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failing test should stop at the failing line")]
 
 mod auth;
+mod changes;
 mod claims;
 mod contract;
 mod deployment;

@@ -166,6 +166,32 @@ async fn replayed(app: &TestApp, token: Option<&str>, marker: &Value) -> Vec<Val
             _ => {}
         }
     }
+    // The change feed shows the same status changes (with the same redaction), beside the changes that are not
+    // status changes.
+    let query = "query ($after: Sequence) { changes(after: $after, first: 7) { endCursor hasNextPage changes { event { recordType recordId action redacted actor { jurisdictionId } toStatus } } } }";
+    let mut pulled = Vec::new();
+    let mut after = json!("0");
+    loop {
+        let data = read(app, token, query, json!({ "after": after })).await;
+        if data.is_null() || data["changes"].is_null() {
+            break;
+        }
+        for change in data["changes"]["changes"].as_array().unwrap() {
+            let mut event = change["event"].clone();
+            let status = event.as_object_mut().unwrap().remove("toStatus").unwrap();
+            if !status.is_null() {
+                pulled.push(event);
+            }
+        }
+        if data["changes"]["hasNextPage"] != true {
+            break;
+        }
+        after = data["changes"]["endCursor"].clone();
+    }
+    if let Some(end) = pulled.iter().position(|e| e["recordId"] == *marker) {
+        pulled.truncate(end + 1);
+    }
+    assert_eq!(pulled, events, "the change feed and the subscription disagree");
     events
 }
 

@@ -37,6 +37,15 @@ pub enum Scope {
         /// Only these record types.
         record_types: Vec<RecordType>,
     },
+    /// Every change (status or not) of every record, optionally narrowed: the integrations' change feed.
+    Changes {
+        /// Only this compact's.
+        compact_id: Option<Uuid>,
+        /// Only those concerning this jurisdiction.
+        jurisdiction_id: Option<Uuid>,
+        /// Only these record types.
+        record_types: Vec<RecordType>,
+    },
     /// Everything about one request: the request, its offers, agreements, deployments and claims.
     Request(Uuid),
     /// Everything about one deployment.
@@ -53,25 +62,40 @@ fn ids_of<C: ColumnTrait>(
     Query::select().column(id_column).from(table).cond_where(filter).to_owned()
 }
 
+/// `all`, narrowed to a compact, a jurisdiction's events and record types.
+fn narrowed(
+    mut all: Condition,
+    compact_id: &Option<Uuid>,
+    jurisdiction_id: &Option<Uuid>,
+    record_types: &[RecordType],
+) -> Condition {
+    if let Some(c) = compact_id {
+        all = all.add(event::Column::CompactId.eq(*c));
+    }
+    if let Some(j) = jurisdiction_id {
+        all = all.add(event::Column::Id.in_subquery(ids_of(
+            event_jurisdiction::Column::EventId,
+            event_jurisdiction::Entity,
+            Condition::all().add(event_jurisdiction::Column::JurisdictionId.eq(*j)),
+        )));
+    }
+    if !record_types.is_empty() {
+        all = all.add(event::Column::RecordType.is_in(record_types.iter().map(|t| t.as_str())));
+    }
+    all
+}
+
 impl Scope {
     fn condition(&self) -> Condition {
         match self {
-            Scope::StatusChanges { compact_id, jurisdiction_id, record_types } => {
-                let mut all = Condition::all().add(event::Column::ToStatus.is_not_null());
-                if let Some(c) = compact_id {
-                    all = all.add(event::Column::CompactId.eq(*c));
-                }
-                if let Some(j) = jurisdiction_id {
-                    all = all.add(event::Column::Id.in_subquery(ids_of(
-                        event_jurisdiction::Column::EventId,
-                        event_jurisdiction::Entity,
-                        Condition::all().add(event_jurisdiction::Column::JurisdictionId.eq(*j)),
-                    )));
-                }
-                if !record_types.is_empty() {
-                    all = all.add(event::Column::RecordType.is_in(record_types.iter().map(|t| t.as_str())));
-                }
-                all
+            Scope::StatusChanges { compact_id, jurisdiction_id, record_types } => narrowed(
+                Condition::all().add(event::Column::ToStatus.is_not_null()),
+                compact_id,
+                jurisdiction_id,
+                record_types,
+            ),
+            Scope::Changes { compact_id, jurisdiction_id, record_types } => {
+                narrowed(Condition::all(), compact_id, jurisdiction_id, record_types)
             }
             Scope::Request(id) => Condition::any()
                 .add(event::Column::RecordId.eq(*id))
@@ -270,6 +294,70 @@ impl Feed {
                     self.buffer.push_back(row.clone());
                 }
             }
+        }
+    }
+}
+
+/// The most events one `changes` call examines: past it, the page ends early with `has_next_page`, so a caller who
+/// may see few of many events still gets an answer in bounded time and a cursor that moves on.
+pub const MAX_SCAN: u64 = 5_000;
+
+/// One page of the change feed.
+#[derive(Debug)]
+pub struct ChangePage {
+    /// The events the viewer may see, in sequence order.
+    pub events: Vec<event::Model>,
+    /// The sequence to resume after: the last event examined, shown or not (never less than `after`).
+    pub end: i64,
+    /// Whether events after `end` exist in the scope.
+    pub has_next_page: bool,
+}
+
+/// Up to `first` events after `after` in `scope` that `viewer` may see, in sequence order. Events commit in
+/// sequence order (see `events::begin`), so an event that commits after this read has a larger sequence than
+/// `end`, and a reader that resumes after `end` sees every event once.
+pub async fn changes(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    scope: &Scope,
+    after: i64,
+    first: u64,
+    cache: &FeedCache,
+) -> AppResult<ChangePage> {
+    let viewer_key = visibility_key(viewer);
+    let mut page = ChangePage { events: Vec::new(), end: after, has_next_page: false };
+    let mut scanned = 0;
+    loop {
+        let rows = event::Entity::find()
+            .filter(event::Column::Id.gt(page.end))
+            .filter(scope.condition())
+            .order_by_asc(event::Column::Id)
+            .limit(PAGE)
+            .all(db)
+            .await?;
+        let exhausted = (rows.len() as u64) < PAGE;
+        for row in rows {
+            if page.events.len() as u64 == first || scanned == MAX_SCAN {
+                page.has_next_page = true;
+                return Ok(page);
+            }
+            scanned += 1;
+            page.end = row.id;
+            let key = (viewer_key.clone(), row.id);
+            let shown = match cache.decision(&key) {
+                Some(shown) => shown,
+                None => {
+                    let shown = visible(db, viewer, &row).await?;
+                    cache.keep_decision(key, shown);
+                    shown
+                }
+            };
+            if shown {
+                page.events.push(row);
+            }
+        }
+        if exhausted {
+            return Ok(page);
         }
     }
 }

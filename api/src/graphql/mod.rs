@@ -1,6 +1,7 @@
 //! The GraphQL schema: roots, guards, context helpers and the schema builder. Resolvers are thin: they read the
 //! viewer and state from the context, call one domain function and map the result.
 
+pub mod changes;
 pub mod claims;
 pub mod connection;
 pub mod dashboard;
@@ -37,6 +38,7 @@ pub struct QueryRoot(
     dashboard::DashboardQuery,
     federation::FederationQuery,
     node::NodeQuery,
+    changes::ChangeQuery,
 );
 
 /// Every mutation.

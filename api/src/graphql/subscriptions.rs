@@ -39,6 +39,13 @@ pub struct StatusChange {
     viewer: Viewer,
 }
 
+impl StatusChange {
+    /// The change of `event`, its record read as `viewer` may see it.
+    pub(crate) fn new(event: event::Model, viewer: Viewer) -> Self {
+        StatusChange { event, viewer }
+    }
+}
+
 /// One change pushed to a subscriber: the event, and the record as it is now (null in a field when the change is
 /// about another type of record, or the record is no longer visible).
 #[Object]
