@@ -191,6 +191,11 @@ pub struct Config {
     /// Hours before a deadline at which reminders are sent, comma-separated.
     #[arg(long, env = "MUTUAL_AID_REMINDER_LEAD_HOURS", value_delimiter = ',', default_value = "72,24", global = true)]
     pub reminder_lead_hours: Vec<u32>,
+    /// A sandbox for testers and exercises: administrators may move the server's clock forward through the API
+    /// (`moveSandboxClock`), and the scheduler runs at once on the new time. Refused with the production profile;
+    /// run one instance (the offset is kept in the database and read at start).
+    #[arg(long, env = "MUTUAL_AID_SANDBOX_CLOCK", default_value_t = false, global = true)]
+    pub sandbox_clock: bool,
     /// Seconds a WebSocket client has to send `connection_init` before it is closed (4408).
     #[arg(long, env = "MUTUAL_AID_WS_INIT_TIMEOUT_SECONDS", default_value_t = 10, global = true)]
     pub ws_init_timeout_seconds: u64,

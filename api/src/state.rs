@@ -9,7 +9,7 @@ use crate::bus::EventBus;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// Everything a request needs.
 #[derive(Clone, Debug)]
@@ -25,6 +25,8 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     /// The source of "now".
     pub clock: Arc<dyn Clock>,
+    /// The sandbox clock, which `clock` then is, when the sandbox is on.
+    pub sandbox: Option<Arc<crate::clock::SandboxClock>>,
     /// Wakes subscribers when events are committed.
     pub bus: EventBus,
     /// Work shared by the subscription feeds of this instance.
@@ -43,8 +45,20 @@ impl AppState {
     /// Connects, runs pending migrations and loads the keys.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> AppResult<Self> {
         let auth = Authenticator::from_config(&config)?;
+        if config.sandbox_clock && config.production() {
+            return Err(AppError::Internal(
+                "the sandbox clock cannot run with the production profile: drop --sandbox-clock".into(),
+            ));
+        }
         let db = db::connect(&config).await?;
         db::migrate_up(&db).await?;
+        let (clock, sandbox) = if config.sandbox_clock {
+            let offset = crate::domain::sandbox::stored_offset(&db).await?;
+            let sandbox = Arc::new(crate::clock::SandboxClock::new(clock, offset));
+            (sandbox.clone() as Arc<dyn Clock>, Some(sandbox))
+        } else {
+            (clock, None)
+        };
         let read_db =
             if db::is_sqlite(&config.database_url) { db::connect_readers(&config).await? } else { db.clone() };
         let bus = EventBus::default();
@@ -64,6 +78,7 @@ impl AppState {
             config: Arc::new(config),
             auth: Arc::new(auth),
             clock,
+            sandbox,
             bus,
             feeds: Default::default(),
             connections: Default::default(),

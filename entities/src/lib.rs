@@ -30,4 +30,5 @@ pub mod request_line_item;
 pub mod request_recipient;
 pub mod resource_request;
 pub mod resource_type;
+pub mod sandbox_clock;
 pub mod time_record;

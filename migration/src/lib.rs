@@ -10,6 +10,7 @@ mod m20261203_000004_inventory_sharing;
 mod m20261203_000005_committee_roster;
 mod m20261203_000006_representative_lookup;
 mod m20261203_000007_edxl_messages;
+mod m20261203_000008_sandbox_clock;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000005_committee_roster::Migration),
             Box::new(m20261203_000006_representative_lookup::Migration),
             Box::new(m20261203_000007_edxl_messages::Migration),
+            Box::new(m20261203_000008_sandbox_clock::Migration),
         ]
     }
 }

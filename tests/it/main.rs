@@ -16,6 +16,7 @@ mod paging;
 mod permissions;
 mod profile;
 mod protocol;
+mod sandbox;
 mod schema;
 mod subscriptions;
 mod support;

@@ -19,5 +19,6 @@ pub mod money;
 pub mod offers;
 pub mod policy;
 pub mod requests;
+pub mod sandbox;
 pub mod validate;
 pub mod versioned;

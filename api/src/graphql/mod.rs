@@ -14,6 +14,7 @@ pub mod mission_ops;
 pub mod missions;
 pub mod node;
 pub mod ordering;
+pub mod sandbox;
 pub mod subscriptions;
 pub mod types;
 pub mod viewer;
@@ -39,6 +40,7 @@ pub struct QueryRoot(
     federation::FederationQuery,
     node::NodeQuery,
     changes::ChangeQuery,
+    sandbox::SandboxQuery,
 );
 
 /// Every mutation.
@@ -50,6 +52,7 @@ pub struct MutationRoot(
     mission_ops::MissionMutation,
     claims::ClaimMutation,
     edxl::EdxlMutation,
+    sandbox::SandboxMutation,
 );
 
 /// The executable schema.
