@@ -11,6 +11,7 @@ mod m20261203_000005_committee_roster;
 mod m20261203_000006_representative_lookup;
 mod m20261203_000007_edxl_messages;
 mod m20261203_000008_sandbox_clock;
+mod m20261203_000009_written_request_policy;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000006_representative_lookup::Migration),
             Box::new(m20261203_000007_edxl_messages::Migration),
             Box::new(m20261203_000008_sandbox_clock::Migration),
+            Box::new(m20261203_000009_written_request_policy::Migration),
         ]
     }
 }

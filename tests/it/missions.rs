@@ -776,3 +776,59 @@ async fn a_written_confirmation_dated_before_its_request_is_refused_and_changes_
         "2026-11-21T02:00:00Z"
     );
 }
+
+#[tokio::test]
+async fn every_utah_request_owes_its_form_100_within_24_hours_and_aacog_only_its_verbal_ones() {
+    let start = Utc.with_ymd_and_hms(2026, 11, 21, 15, 0, 0).unwrap();
+    let clock = api::clock::ManualClock::new(start);
+    let app = TestApp::spawn_with(Options { clock: Some(clock.clone()), ..Options::default() }).await;
+    api::seed::load(&app.state.db, start).await.unwrap();
+    let slco = rep(&app, "salt-lake-county");
+    let deadlines = "query ($id: ID!) { resourceRequest(id: $id) { deadlines { kind dueAt status owedBy { name } } } }";
+
+    // R704-2-4(1)(a): a Utah request made in writing owes the Form 100 checklist 24 hours after it is submitted (the
+    // moment the county seeks assistance), not after the draft was begun.
+    let draft = app.ok(&slco, CREATE, utah_request()).await["createResourceRequest"]["resourceRequest"]["id"].clone();
+    app.fails(Some(&slco), CONFIRM, json!({ "input": { "requestId": draft } }), "BAD_USER_INPUT").await;
+    clock.advance(Duration::hours(2));
+    app.ok(&slco, SUBMIT, json!({ "input": { "requestId": draft } })).await;
+    let owed = app.ok(&slco, deadlines, json!({ "id": draft })).await;
+    assert_eq!(
+        owed["resourceRequest"]["deadlines"],
+        json!([{ "kind": "WRITTEN_REQUEST", "dueAt": "2026-11-22T17:00:00Z", "status": "PENDING",
+                 "owedBy": { "name": "Salt Lake County" } }])
+    );
+    // Dated before the submission it confirms: refused, nothing recorded.
+    let events = app.event_count().await;
+    let body = app
+        .fails(
+            Some(&slco),
+            CONFIRM,
+            json!({ "input": { "requestId": draft, "receivedAt": "2026-11-21T16:00:00Z" } }),
+            "BAD_USER_INPUT",
+        )
+        .await;
+    assert!(body.to_string().contains("2026-11-21T17:00:00Z"), "{body}");
+    assert_eq!(app.event_count().await, events);
+    clock.advance(Duration::hours(3));
+    let confirmed = app.ok(&slco, CONFIRM, json!({ "input": { "requestId": draft } })).await;
+    assert_eq!(confirmed["confirmResourceRequestInWriting"]["resourceRequest"]["deadlines"][0]["status"], "MET");
+
+    // AACOG asks the written Part I only after a verbal request: a written one owes nothing and is not "confirmed".
+    let bexar = rep(&app, "bexar-county");
+    let written = app
+        .ok(
+            &bexar,
+            CREATE,
+            json!({ "input": { "compactId": seed("compact", "aacog-rma"), "incidentId": seed("incident", "medina-river-grass-fire"),
+                "recipientIds": [seed("jurisdiction", "san-antonio")],
+                "lineItems": [{ "resourceTypeId": seed("resource-type", "engine-fire-wildland-3"), "quantity": 1 }] } }),
+        )
+        .await["createResourceRequest"]["resourceRequest"]["id"]
+        .clone();
+    app.ok(&bexar, SUBMIT, json!({ "input": { "requestId": written } })).await;
+    let none = app.ok(&bexar, deadlines, json!({ "id": written })).await;
+    assert_eq!(none["resourceRequest"]["deadlines"], json!([]));
+    let body = app.fails(Some(&bexar), CONFIRM, json!({ "input": { "requestId": written } }), "BAD_USER_INPUT").await;
+    assert!(body.to_string().contains("made in writing"), "{body}");
+}

@@ -17,8 +17,12 @@ use crate::error::{AppError, AppResult};
 pub struct Policy {
     /// Hours after an oral declaration of emergency by which the written declaration is due (Utah: 24).
     pub written_declaration_after_oral_hours: Option<i32>,
-    /// Hours after a verbal request by which the written request is due (Utah Form 100: 24; AACOG Part I: 24).
+    /// Hours after a verbal request by which the written request is due (AACOG Part I: 24). Where
+    /// `writtenRequestAfterRequestHours` is set too, that one applies.
     pub written_request_after_verbal_hours: Option<i32>,
+    /// Hours after any request, verbal or written, by which its written confirmation is due (Utah R704-2-4(1)(a):
+    /// the Form 100 checklist to the Division, 24 hours after the jurisdiction seeks assistance).
+    pub written_request_after_request_hours: Option<i32>,
     /// Hours after a verbal agreement by which the signed written agreement is due (Utah: 48).
     pub written_agreement_after_verbal_hours: Option<i32>,
     /// Hours of advance notice an assisting party gives before recalling its resources (24 in both sources).
@@ -68,6 +72,7 @@ impl Policy {
         Ok(Policy {
             written_declaration_after_oral_hours: model.written_declaration_after_oral_hours,
             written_request_after_verbal_hours: model.written_request_after_verbal_hours,
+            written_request_after_request_hours: model.written_request_after_request_hours,
             written_agreement_after_verbal_hours: model.written_agreement_after_verbal_hours,
             recall_notice_hours: model.recall_notice_hours,
             after_action_report_days: model.after_action_report_days,
@@ -94,6 +99,7 @@ impl Policy {
     pub fn apply_to(&self, active: &mut compact::ActiveModel) {
         active.written_declaration_after_oral_hours = Set(self.written_declaration_after_oral_hours);
         active.written_request_after_verbal_hours = Set(self.written_request_after_verbal_hours);
+        active.written_request_after_request_hours = Set(self.written_request_after_request_hours);
         active.written_agreement_after_verbal_hours = Set(self.written_agreement_after_verbal_hours);
         active.recall_notice_hours = Set(self.recall_notice_hours);
         active.after_action_report_days = Set(self.after_action_report_days);
@@ -120,6 +126,7 @@ impl Policy {
         let limits = [
             ("writtenDeclarationAfterOralHours", self.written_declaration_after_oral_hours, 24 * 365),
             ("writtenRequestAfterVerbalHours", self.written_request_after_verbal_hours, 24 * 365),
+            ("writtenRequestAfterRequestHours", self.written_request_after_request_hours, 24 * 365),
             ("writtenAgreementAfterVerbalHours", self.written_agreement_after_verbal_hours, 24 * 365),
             ("recallNoticeHours", self.recall_notice_hours, 24 * 365),
             ("afterActionReportDays", self.after_action_report_days, 3650),

@@ -121,7 +121,7 @@ pub struct RequestStepInput {
     pub reason: Option<String>,
 }
 
-/// The written confirmation of a verbal request.
+/// The written confirmation of a request (a verbal one, or any in a compact that asks it of every request).
 #[derive(Debug, Clone, InputObject)]
 pub struct ConfirmRequestInWritingInput {
     /// The request.
@@ -536,15 +536,24 @@ async fn submit_in(
         json!({ "verbal": current.verbal }),
     )
     .await?;
-    if submitted.verbal {
-        let due = deadlines::hours_after(submitted.requested_at, compact.written_request_after_verbal_hours);
+    // Where the compact wants every request confirmed in writing (Utah's Form 100), the clock runs from when the
+    // jurisdiction sought assistance; elsewhere only a verbal request owes its written form.
+    let owed = compact.written_request_after_request_hours.or(if submitted.verbal {
+        compact.written_request_after_verbal_hours
+    } else {
+        None
+    });
+    if owed.is_some() {
+        // A verbal request sought assistance when the call was made; a written one when it is submitted.
+        let sought_at = if submitted.verbal { submitted.requested_at } else { now };
+        let due = deadlines::hours_after(sought_at, owed);
         let new = NewDeadline {
             compact_id: Some(compact.id),
             record_type: RecordType::ResourceRequest,
             record_id: submitted.id,
             kind: DeadlineKind::WrittenRequest,
             owed_by: Some(submitted.requesting_jurisdiction_id),
-            starts_at: submitted.requested_at,
+            starts_at: sought_at,
         };
         deadlines::create(db, viewer, now, new, due).await?;
     }
@@ -657,7 +666,7 @@ pub async fn submit(
     Ok(model)
 }
 
-/// Records the written request that confirms a verbal one.
+/// Records the written confirmation of a submitted request (of a verbal one, or of any where the compact asks it).
 pub async fn confirm_in_writing(
     db: &impl TransactionTrait,
     viewer: &Viewer,
@@ -676,18 +685,27 @@ pub async fn confirm_in_writing(
     {
         return Err(AppError::forbidden("the requesting party or the coordinator records the written request"));
     }
-    if !current.verbal {
-        return Err(AppError::bad_input("requestId", "the request was made in writing"));
+    let compact = load_compact(&txn, current.compact_id).await?;
+    if !current.verbal && compact.written_request_after_request_hours.is_none() {
+        return Err(AppError::bad_input(
+            "requestId",
+            "the request was made in writing, and this compact asks a written confirmation only of verbal requests",
+        ));
     }
+    let Some(submitted_at) = current.submitted_at else {
+        return Err(AppError::bad_input("requestId", "the request is a draft: submit it first"));
+    };
     if current.written_confirmed_at.is_some() {
         return Err(AppError::Conflict("the written request is already recorded".into()));
     }
-    if received_at < current.requested_at {
+    // The request it confirms was made when the call was made, or (in writing) when it was submitted.
+    let made_at = if current.verbal { current.requested_at } else { submitted_at };
+    if received_at < made_at {
         return Err(AppError::bad_input(
             "receivedAt",
             format!(
                 "the written request cannot be dated before the request it confirms, made at {}",
-                current.requested_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                made_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             ),
         ));
     }

@@ -602,7 +602,9 @@ impl MissionMutation {
         Ok(ResourceRequestPayload { resource_request: ResourceRequest(row) })
     }
 
-    /// Records the written request that confirms a verbal one.
+    /// Records the written confirmation of a submitted request: of a verbal one wherever the compact asks it (AACOG
+    /// Part I), of every request where the compact asks it of all (Utah Form 100). It meets the `WRITTEN_REQUEST`
+    /// deadline; a confirmation dated before the request it confirms is refused.
     #[graphql(guard = "RoleGuard::any_of(&[Role::AuthorizedRepresentative, Role::Coordinator])")]
     async fn confirm_resource_request_in_writing(
         &self,

@@ -67,7 +67,7 @@ impl SandboxMutation {
     async fn move_sandbox_clock(
         &self,
         ctx: &Context<'_>,
-        input: MoveSandboxClockInput,
+        #[graphql(desc = "Where to move the clock.")] input: MoveSandboxClockInput,
     ) -> Result<MoveSandboxClockPayload> {
         let (now, report) =
             sandbox::move_clock(state(ctx), viewer(ctx), input.to.map(|t| t.0), input.minutes.map(i64::from)).await?;
