@@ -17,6 +17,7 @@ pub struct Model {
     pub written_declaration_after_oral_hours: Option<i32>,
     pub written_request_after_verbal_hours: Option<i32>,
     pub written_request_after_request_hours: Option<i32>,
+    pub after_action_filed_by: Option<String>,
     pub written_agreement_after_verbal_hours: Option<i32>,
     pub recall_notice_hours: Option<i32>,
     pub after_action_report_days: Option<i32>,

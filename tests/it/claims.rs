@@ -638,6 +638,7 @@ async fn dashboard_totals_match_a_hand_computed_fixture_and_narrow_to_an_inciden
     input["input"]["incidentId"] = incident_b.clone();
     let request_b = app.ok(&slco, CREATE, input).await["createResourceRequest"]["resourceRequest"].clone();
     app.ok(&slco, SUBMIT, json!({ "input": { "requestId": request_b["id"] } })).await;
+    app.ok(&slco, CONFIRM, json!({ "input": { "requestId": request_b["id"] } })).await;
     app.ok(
         &coordinator,
         MISSION,

@@ -162,6 +162,12 @@ async fn a_utah_smaa_mission_from_declaration_to_after_action() {
     let submitted =
         app.ok(&slco, SUBMIT, json!({ "input": { "requestId": request["id"], "expectedVersion": 1 } })).await;
     assert_eq!(submitted["submitResourceRequest"]["resourceRequest"]["status"], "SUBMITTED");
+    // R704-2-4(1)(a): the Form 100 checklist to the Division, within 24 hours of seeking assistance.
+    let form100 = app.ok(&slco, CONFIRM, json!({ "input": { "requestId": request["id"] } })).await;
+    assert_eq!(
+        form100["confirmResourceRequestInWriting"]["resourceRequest"]["deadlines"],
+        json!([{ "kind": "WRITTEN_REQUEST", "status": "MET", "metAt": "2026-11-21T15:00:00Z" }])
+    );
     // Utah County cannot see it yet, nor answer it.
     let (_, body) = app
         .gql(Some(&utco), "query ($id: ID!) { resourceRequest(id: $id) { id } }", json!({ "id": request["id"] }))
@@ -293,10 +299,14 @@ async fn a_utah_smaa_mission_from_declaration_to_after_action() {
         .collect();
     assert_eq!(available.iter().sum::<i64>(), 8, "the return restores availability: {restored}");
 
-    // Form 111 after-action report (the SMAA sets no due date for it), then closing.
+    // Form 111 after-action report, filed by the responding jurisdiction (R704-2-9(4); the SMAA sets no due date for
+    // it), then closing. The requesting county may not file it.
+    let input =
+        json!({ "input": { "agreementId": agreement, "summary": "Two swiftwater rescues, 40 homes dewatered." } });
+    app.fails(Some(&slco), AFTER_ACTION, input, "FORBIDDEN").await;
     let report = app
         .ok(
-            &slco,
+            &utco,
             AFTER_ACTION,
             json!({ "input": { "agreementId": agreement, "summary": "Two swiftwater rescues, 40 homes dewatered." } }),
         )
@@ -309,7 +319,7 @@ async fn a_utah_smaa_mission_from_declaration_to_after_action() {
     let history = "query ($id: ID!) { resourceRequest(id: $id) { history(first: 50) { edges { node { action } } } } }";
     assert_eq!(
         actions(&app, &slco, history, &request["id"]).await,
-        ["CREATED", "SUBMITTED", "OPENED", "FILLED", "CLOSED"]
+        ["CREATED", "SUBMITTED", "CONFIRMED_IN_WRITING", "OPENED", "FILLED", "CLOSED"]
     );
     let history = "query ($id: ID!) { deployment(id: $id) { history(first: 50) { edges { node { action } } } } }";
     assert_eq!(
@@ -458,13 +468,11 @@ async fn an_aacog_direct_request_made_verbally_and_confirmed_in_writing() {
         [r#""AFTER_ACTION_REPORT" "MISSED" "Bexar County""#, r#""NOTICE_OF_INTENT" "MISSED" "City of San Antonio""#],
         "the summary report (Bexar) and San Antonio's 10-day notice of intent are both late"
     );
-    let late = app
-        .ok(
-            &bexar,
-            AFTER_ACTION,
-            json!({ "input": { "agreementId": agreement, "summary": "Fire contained at 340 acres." } }),
-        )
-        .await;
+    // AACOG's summary report is the requesting party's: the assisting city may not file it.
+    let summary = json!({ "input": { "agreementId": agreement, "summary": "Fire contained at 340 acres." } });
+    let body = app.fails(Some(&san_antonio), AFTER_ACTION, summary.clone(), "FORBIDDEN").await;
+    assert!(body.to_string().contains("requesting party files"), "{body}");
+    let late = app.ok(&bexar, AFTER_ACTION, summary).await;
     assert_eq!(
         late["fileAfterActionReport"]["agreement"]["deadlines"],
         json!([{ "kind": "AFTER_ACTION_REPORT", "status": "MISSED" }]),
@@ -511,6 +519,8 @@ pub async fn open_utah_request(app: &TestApp, slco: &str, recipients: &[&str]) -
     let created = app.ok(slco, CREATE, utah_request()).await;
     let request = created["createResourceRequest"]["resourceRequest"].clone();
     app.ok(slco, SUBMIT, json!({ "input": { "requestId": request["id"] } })).await;
+    // The Form 100 checklist every Utah request owes the Division (R704-2-4(1)(a)).
+    app.ok(slco, CONFIRM, json!({ "input": { "requestId": request["id"] } })).await;
     let recipients: Vec<Uuid> = recipients.iter().map(|k| seed("jurisdiction", k)).collect();
     app.ok(&coordinator, MISSION, json!({ "input": { "requestId": request["id"], "missionNumber": format!("UT-{}", Uuid::new_v4().simple()), "recipientIds": recipients } })).await;
     request
@@ -727,7 +737,7 @@ async fn the_readme_lifecycle_runs_as_published() {
     let history = "query ($id: ID!) { resourceRequest(id: $id) { history(first: 50) { edges { node { action } } } } }";
     assert_eq!(
         actions(&app, &tokens["slco"], history, &json!(request)).await,
-        ["CREATED", "SUBMITTED", "OPENED", "FILLED", "CLOSED"]
+        ["CREATED", "SUBMITTED", "CONFIRMED_IN_WRITING", "OPENED", "FILLED", "CLOSED"]
     );
 }
 

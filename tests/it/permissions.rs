@@ -254,7 +254,8 @@ async fn every_mission_mutation_refuses_every_unentitled_role() {
             query: AFTER_ACTION,
             variables: json!({ "input": { "agreementId": a, "summary": "x" } }),
             guard: REPS,
-            entitled: &[Who::Requesting],
+            // Utah's Form 111 is the responding jurisdiction's (R704-2-9(4)).
+            entitled: &[Who::Assisting],
             sees_record: PARTIES,
         },
         Case {

@@ -236,7 +236,8 @@ pub async fn acknowledge_amendment(
     Ok(model)
 }
 
-/// The requesting party files the after-action / summary report once the resources are back.
+/// The party the compact names (the requesting party unless it says otherwise) files the after-action / summary
+/// report once the resources are back.
 pub async fn file_after_action_report(
     db: &impl TransactionTrait,
     viewer: &Viewer,
@@ -248,8 +249,15 @@ pub async fn file_after_action_report(
     refuse_ssn("summary", &summary)?;
     let txn = events::begin(db).await?;
     let current = load_locked(&txn, viewer, id).await?;
-    if !viewer.represents(current.requesting_jurisdiction_id) {
-        return Err(AppError::forbidden("the requesting party files the after-action report"));
+    let compact = crate::domain::directory::load_compact(&txn, current.compact_id).await?;
+    let filer = crate::domain::policy::Policy::after_action_filer(
+        &compact,
+        current.requesting_jurisdiction_id,
+        current.assisting_jurisdiction_id,
+    )?;
+    if !viewer.represents(filer) {
+        let party = if filer == current.requesting_jurisdiction_id { "requesting" } else { "assisting" };
+        return Err(AppError::forbidden(format!("under this compact the {party} party files the after-action report")));
     }
     if current.after_action_filed_at.is_some() {
         return Err(AppError::Conflict("the after-action report is already filed".into()));

@@ -553,7 +553,11 @@ pub async fn record_return(
         record_type: RecordType::Agreement,
         record_id: current.agreement_id,
         kind: DeadlineKind::AfterActionReport,
-        owed_by: Some(current.requesting_jurisdiction_id),
+        owed_by: Some(crate::domain::policy::Policy::after_action_filer(
+            &compact,
+            current.requesting_jurisdiction_id,
+            current.assisting_jurisdiction_id,
+        )?),
         starts_at: now,
     };
     deadlines::create(&txn, viewer, now, new, deadlines::days_after(now, compact.after_action_report_days)).await?;

@@ -110,6 +110,16 @@ string_enum! {
 }
 
 string_enum! {
+    /// Which party of an agreement files its after-action report.
+    AfterActionFiler {
+        /// The requesting party (the AACOG summary report, to each assisting party).
+        RequestingParty = "REQUESTING_PARTY",
+        /// The assisting (responding) party (Utah Form 111, R704-2-9(4)).
+        AssistingParty = "ASSISTING_PARTY",
+    }
+}
+
+string_enum! {
     /// When the payment clock of a compact starts.
     PaymentClock {
         /// From receipt of the notice of intent to seek reimbursement (Utah R704-2-10(5)).

@@ -6,7 +6,7 @@ use entities::compact;
 use sea_orm::ActiveValue::Set;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::enums::PaymentClock;
+use crate::domain::enums::{AfterActionFiler, PaymentClock};
 use crate::error::{AppError, AppResult};
 
 /// The rules of a compact (the defaults found in the sources are Utah R704-2 and the AACOG agreement). Hours and
@@ -27,8 +27,11 @@ pub struct Policy {
     pub written_agreement_after_verbal_hours: Option<i32>,
     /// Hours of advance notice an assisting party gives before recalling its resources (24 in both sources).
     pub recall_notice_hours: Option<i32>,
-    /// Days after return by which the requesting party files the after-action / summary report (AACOG: 10).
+    /// Days after return by which the after-action / summary report is due (AACOG: 10; Utah sets none).
     pub after_action_report_days: Option<i32>,
+    /// Who files the after-action report (Utah: the assisting party's Form 111; AACOG: the requesting party's
+    /// summary report); the requesting party when null.
+    pub after_action_filed_by: Option<AfterActionFiler>,
     /// Days after assistance ends by which the notice of intent to seek reimbursement is due (Utah 30, AACOG 10).
     pub notice_of_intent_days: Option<i32>,
     /// Days after assistance ends by which the reimbursement request package is due (Utah 60, AACOG 30).
@@ -67,6 +70,19 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// Which jurisdiction of an agreement files its after-action report under this compact.
+    pub fn after_action_filer(
+        compact: &compact::Model,
+        requesting: uuid::Uuid,
+        assisting: uuid::Uuid,
+    ) -> AppResult<uuid::Uuid> {
+        let filer = compact.after_action_filed_by.as_deref().map(AfterActionFiler::from_db).transpose()?;
+        Ok(match filer {
+            Some(AfterActionFiler::AssistingParty) => assisting,
+            Some(AfterActionFiler::RequestingParty) | None => requesting,
+        })
+    }
+
     /// Reads the policy columns of a compact.
     pub fn from_model(model: &compact::Model) -> AppResult<Self> {
         Ok(Policy {
@@ -76,6 +92,7 @@ impl Policy {
             written_agreement_after_verbal_hours: model.written_agreement_after_verbal_hours,
             recall_notice_hours: model.recall_notice_hours,
             after_action_report_days: model.after_action_report_days,
+            after_action_filed_by: model.after_action_filed_by.as_deref().map(AfterActionFiler::from_db).transpose()?,
             notice_of_intent_days: model.notice_of_intent_days,
             request_package_days: model.request_package_days,
             payment_days: model.payment_days,
@@ -103,6 +120,7 @@ impl Policy {
         active.written_agreement_after_verbal_hours = Set(self.written_agreement_after_verbal_hours);
         active.recall_notice_hours = Set(self.recall_notice_hours);
         active.after_action_report_days = Set(self.after_action_report_days);
+        active.after_action_filed_by = Set(self.after_action_filed_by.map(|f| f.as_str().to_owned()));
         active.notice_of_intent_days = Set(self.notice_of_intent_days);
         active.request_package_days = Set(self.request_package_days);
         active.payment_days = Set(self.payment_days);
