@@ -75,6 +75,11 @@ pub async fn returned(app: &TestApp, requesting: &str, assisting: &str, compact:
     claim["agreement"]["claim"].clone()
 }
 
+fn payment_deadline(state: &Value) -> Value {
+    let deadlines = state["claim"]["deadlines"].as_array().unwrap();
+    deadlines.iter().find(|d| d["kind"] == "PAYMENT").cloned().unwrap_or_else(|| panic!("no payment deadline: {state}"))
+}
+
 async fn tick(app: &TestApp, clock: &ManualClock) -> api::scheduler::TickReport {
     let leads = [Duration::hours(72), Duration::hours(24)];
     api::scheduler::tick(&app.state.db, api::clock::Clock::now(clock), &leads).await.unwrap()
@@ -289,9 +294,17 @@ async fn a_utah_claim_goes_through_dispute_escalation_hearing_decision_and_final
         json!({ "status": "DECIDED", "outcome": "FOR_ASSISTING_PARTY", "awardedAmount": "5180.60" })
     );
 
-    // The claim follows the decision: the rest is paid and the claim is closed.
+    // The claim follows the decision: the payment clock the notice of dispute suspended starts again, the
+    // compact's 30 days from the decision; the rest is paid and the claim is closed.
     let state = app.ok(&slco, CLAIM, json!({ "id": claim["id"] })).await;
     assert_eq!(state["claim"]["status"], "DECIDED");
+    let payment = payment_deadline(&state);
+    assert_eq!(payment["status"], "PENDING", "{payment}");
+    let decided_at = app.state.clock.now();
+    assert_eq!(
+        payment["dueAt"],
+        json!((decided_at + Duration::days(30)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    );
     assert_eq!(state["claim"]["totals"]["outstanding"], "2180.60");
     let paid = app
         .ok(&slco, PAY, json!({ "input": { "claimId": claim["id"], "amount": "2180.60", "reference": "CHK 20988" } }))
@@ -339,7 +352,7 @@ async fn a_utah_claim_goes_through_dispute_escalation_hearing_decision_and_final
         .iter()
         .map(|d| format!("{} {}", d["kind"].as_str().unwrap(), d["status"].as_str().unwrap()))
         .collect();
-    assert_eq!(kinds, ["NOTICE_OF_INTENT MET", "PAYMENT WAIVED", "REQUEST_PACKAGE MET"]);
+    assert_eq!(kinds, ["NOTICE_OF_INTENT MET", "REQUEST_PACKAGE MET", "PAYMENT MET"]);
 
     // Every status this walk recorded, for every kind of record (disputes, deadlines, memberships, incidents
     // included), is one `Event.fromState` and `toState` can give typed.
@@ -514,8 +527,13 @@ async fn an_aacog_claim_follows_its_own_10_30_60_day_rules_and_is_never_forfeite
             json!({ "input": { "disputeId": dispute, "resolution": "16 hours agreed", "agreedAmount": "1520.00" } }))
         .await;
     assert_eq!(resolved["resolveDispute"]["dispute"]["status"], "RESOLVED");
+    // The resolution starts the suspended payment clock again.
+    let state = app.ok(&bexar, CLAIM, json!({ "id": claim["id"] })).await;
+    assert_eq!(payment_deadline(&state)["status"], "PENDING", "{state}");
     let paid = app.ok(&bexar, PAY, json!({ "input": { "claimId": claim["id"], "amount": "1520.00" } })).await;
     assert_eq!(paid["recordPayment"]["claim"]["status"], "PAID");
+    let state = app.ok(&bexar, CLAIM, json!({ "id": claim["id"] })).await;
+    assert_eq!(payment_deadline(&state)["status"], "MET", "{state}");
 }
 
 #[tokio::test]

@@ -132,3 +132,49 @@ pub async fn fulfil(
     .await?;
     Ok(Some(updated))
 }
+
+/// Starts a suspended deadline's clock again: the `kind` deadline of `record_id` that was set aside (`WAIVED`
+/// without being met, as a notice of dispute suspends the payment clock) becomes `PENDING`, due at `due_at`, with
+/// its reminders reset and its history kept. Does nothing when the policy sets no such deadline or none was set
+/// aside.
+pub async fn restart(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    record_id: Uuid,
+    kind: DeadlineKind,
+    due_at: Option<DateTime<Utc>>,
+    reason: &str,
+) -> AppResult<Option<deadline::Model>> {
+    let Some(due_at) = due_at else { return Ok(None) };
+    let found = deadline::Entity::find()
+        .filter(deadline::Column::RecordId.eq(record_id))
+        .filter(deadline::Column::Kind.eq(kind.as_str()))
+        .filter(deadline::Column::Status.eq(DeadlineStatus::Waived.as_str()))
+        .filter(deadline::Column::MetAt.is_null())
+        .one(db)
+        .await?;
+    let Some(current) = found else { return Ok(None) };
+    let mut active = current.clone().into_active_model();
+    active.status = Set(DeadlineStatus::Pending.as_str().to_owned());
+    active.due_at = Set(due_at);
+    active.reminded_at = Set(None);
+    active.reminders_sent = Set(0);
+    active.note = Set(Some(reason.to_owned()));
+    active.updated_at = Set(now);
+    active.version = Set(current.version + 1);
+    let updated = active.update(db).await?;
+    events::append(
+        db,
+        viewer,
+        now,
+        NewEvent::new(RecordType::Deadline, current.id, "RESTARTED")
+            .status(Some(DeadlineStatus::Waived), DeadlineStatus::Pending)
+            .compact(current.compact_id)
+            .concerning(current.owed_by_jurisdiction_id)
+            .payload(json!({ "kind": kind, "recordId": record_id, "previousDueAt": current.due_at, "dueAt": due_at,
+                             "reason": reason })),
+    )
+    .await?;
+    Ok(Some(updated))
+}

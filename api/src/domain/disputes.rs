@@ -306,6 +306,21 @@ pub async fn file(
     Ok(model)
 }
 
+/// The payment that a notice of dispute suspended falls due again, the compact's payment days after the dispute
+/// ends.
+async fn restart_payment(
+    db: &impl sea_orm::ConnectionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    claim: &claim::Model,
+    reason: &str,
+) -> AppResult<()> {
+    let compact = load_compact(db, claim.compact_id).await?;
+    let due = deadlines::days_after(now, compact.payment_days);
+    deadlines::restart(db, viewer, now, claim.id, DeadlineKind::Payment, due, reason).await?;
+    Ok(())
+}
+
 /// Either party records the resolution agreed between them; the agreed amount becomes the approved amount.
 pub async fn resolve(
     db: &impl TransactionTrait,
@@ -349,6 +364,7 @@ pub async fn resolve(
     .await?;
     deadlines::fulfil(&txn, viewer, now, id, DeadlineKind::DisputeNegotiation, now).await?;
     excuse(&txn, viewer, now, id, DeadlineKind::Escalation, "resolved between the parties").await?;
+    restart_payment(&txn, viewer, now, &claim, "the payment clock starts again at the dispute's resolution").await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -647,6 +663,7 @@ pub async fn decide(
     )
     .await?;
     deadlines::fulfil(&txn, viewer, now, id, DeadlineKind::Decision, now).await?;
+    restart_payment(&txn, viewer, now, &claim, "the payment clock starts again at the committee's decision").await?;
     txn.commit().await?;
     Ok(model)
 }
