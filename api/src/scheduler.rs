@@ -164,6 +164,7 @@ async fn consequence(
         kind,
         DeadlineKind::NoticeOfIntent
             | DeadlineKind::RequestPackage
+            | DeadlineKind::BillingLimit
             | DeadlineKind::Payment
             | DeadlineKind::HearingSchedule
             | DeadlineKind::Decision
@@ -174,7 +175,8 @@ async fn consequence(
     let Some(claim) = claim_of(db, d).await? else { return Ok(Consequence::None) };
     let status = ClaimStatus::from_db(&claim.status)?;
     let compact = load_compact(db, claim.compact_id).await?;
-    let owed_by_claimant = matches!(kind, DeadlineKind::NoticeOfIntent | DeadlineKind::RequestPackage);
+    let owed_by_claimant =
+        matches!(kind, DeadlineKind::NoticeOfIntent | DeadlineKind::RequestPackage | DeadlineKind::BillingLimit);
     if owed_by_claimant && compact.missed_deadline_forfeits && lifecycle::claim(status, "forfeit").is_ok() {
         let reason = format!("{} was due at {} and was not received", kind, d.due_at.to_rfc3339());
         change(

@@ -18,6 +18,7 @@ pub struct Model {
     pub written_request_after_verbal_hours: Option<i32>,
     pub written_request_after_request_hours: Option<i32>,
     pub after_action_filed_by: Option<String>,
+    pub billing_limit_days: Option<i32>,
     pub written_agreement_after_verbal_hours: Option<i32>,
     pub recall_notice_hours: Option<i32>,
     pub after_action_report_days: Option<i32>,

@@ -13,6 +13,7 @@ mod m20261203_000007_edxl_messages;
 mod m20261203_000008_sandbox_clock;
 mod m20261203_000009_written_request_policy;
 mod m20261203_000010_after_action_filer;
+mod m20261203_000011_billing_limit;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_sandbox_clock::Migration),
             Box::new(m20261203_000009_written_request_policy::Migration),
             Box::new(m20261203_000010_after_action_filer::Migration),
+            Box::new(m20261203_000011_billing_limit::Migration),
         ]
     }
 }

@@ -480,7 +480,9 @@ async fn an_aacog_claim_follows_its_own_10_30_60_day_rules_and_is_never_forfeite
     assert_eq!(
         claim["deadlines"],
         json!([{ "kind": "NOTICE_OF_INTENT", "dueAt": "2026-12-01T15:00:00Z", "status": "PENDING" },
-               { "kind": "REQUEST_PACKAGE", "dueAt": "2026-12-21T15:00:00Z", "status": "PENDING" }])
+               { "kind": "REQUEST_PACKAGE", "dueAt": "2026-12-21T15:00:00Z", "status": "PENDING" },
+               // The agreement's own limit (7E: bill within 60 days), beside the guidebook's 30-day package.
+               { "kind": "BILLING_LIMIT", "dueAt": "2027-01-20T15:00:00Z", "status": "PENDING" }])
     );
     clock.advance(Duration::days(12));
     let report = tick(&app, &clock).await;
@@ -508,6 +510,10 @@ async fn an_aacog_claim_follows_its_own_10_30_60_day_rules_and_is_never_forfeite
     let payment =
         state["claim"]["deadlines"].as_array().unwrap().iter().find(|d| d["kind"] == "PAYMENT").unwrap().clone();
     assert_eq!(payment["dueAt"], "2027-02-04T15:00:00Z", "AACOG: 60 days from the statement of 2026-12-06");
+    // The package met the 60-day billing limit.
+    let limit =
+        state["claim"]["deadlines"].as_array().unwrap().iter().find(|d| d["kind"] == "BILLING_LIMIT").unwrap().clone();
+    assert_eq!(limit["status"], "MET", "{limit}");
     // AACOG has no committee: a dispute stays between the parties.
     let dispute = app
         .ok(&bexar, DISPUTE, json!({ "input": { "claimId": claim["id"], "reasons": "Hours", "items": [{ "reason": "Engine released at 16 h" }] } }))
@@ -742,4 +748,29 @@ async fn every_event_status_is_also_given_typed_by_its_record() {
         }
     }
     assert!(checked >= 10, "{checked} statuses checked: {data}");
+}
+
+#[tokio::test]
+async fn an_aacog_claim_never_billed_misses_the_agreements_60_day_limit_and_is_still_not_forfeited() {
+    let (app, clock) = app_at(start()).await;
+    let bexar = rep(&app, "bexar-county");
+    let claim = returned(&app, "bexar-county", "san-antonio", "aacog-rma", false).await;
+    clock.advance(Duration::days(59));
+    tick(&app, &clock).await;
+    let kinds = |state: &Value| -> Vec<String> {
+        state["claim"]["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| format!("{} {}", d["kind"].as_str().unwrap(), d["status"].as_str().unwrap()))
+            .collect()
+    };
+    let state = app.ok(&bexar, CLAIM, json!({ "id": claim["id"] })).await;
+    assert!(kinds(&state).contains(&"BILLING_LIMIT PENDING".to_owned()), "{state}");
+    clock.advance(Duration::days(2));
+    let report = tick(&app, &clock).await;
+    assert_eq!((report.missed, report.forfeited), (1, 0), "{report:?}");
+    let state = app.ok(&bexar, CLAIM, json!({ "id": claim["id"] })).await;
+    assert!(kinds(&state).contains(&"BILLING_LIMIT MISSED".to_owned()), "{state}");
+    assert_eq!((state["claim"]["status"].as_str(), state["claim"]["overdue"].as_bool()), (Some("OPEN"), Some(true)));
 }

@@ -370,6 +370,7 @@ pub async fn open_on_return(
         for (kind, days) in [
             (DeadlineKind::NoticeOfIntent, compact.notice_of_intent_days),
             (DeadlineKind::RequestPackage, compact.request_package_days),
+            (DeadlineKind::BillingLimit, compact.billing_limit_days),
         ] {
             let new = NewDeadline {
                 compact_id: Some(compact.id),
@@ -545,6 +546,7 @@ pub async fn submit_package(
     .await?;
     if !amending {
         deadlines::fulfil(&txn, viewer, now, id, DeadlineKind::RequestPackage, now).await?;
+        deadlines::fulfil(&txn, viewer, now, id, DeadlineKind::BillingLimit, now).await?;
         let compact = load_compact(&txn, current.compact_id).await?;
         start_payment_clock(&txn, viewer, now, &model, &compact, PaymentClock::StatementReceived).await?;
     }
@@ -800,7 +802,12 @@ pub async fn waive(
         .await?;
     }
     if whole {
-        for kind in [DeadlineKind::NoticeOfIntent, DeadlineKind::RequestPackage, DeadlineKind::Payment] {
+        for kind in [
+            DeadlineKind::NoticeOfIntent,
+            DeadlineKind::RequestPackage,
+            DeadlineKind::BillingLimit,
+            DeadlineKind::Payment,
+        ] {
             excuse(&txn, viewer, now, id, kind, "reimbursement waived").await?;
         }
     }
@@ -861,7 +868,9 @@ pub async fn withdraw(
         a.closed_at = Set(Some(now));
     })
     .await?;
-    for kind in [DeadlineKind::NoticeOfIntent, DeadlineKind::RequestPackage, DeadlineKind::Payment] {
+    for kind in
+        [DeadlineKind::NoticeOfIntent, DeadlineKind::RequestPackage, DeadlineKind::BillingLimit, DeadlineKind::Payment]
+    {
         excuse(&txn, viewer, now, id, kind, "claim withdrawn").await?;
     }
     txn.commit().await?;

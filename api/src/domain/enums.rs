@@ -364,6 +364,9 @@ string_enum! {
         NoticeOfIntent = "NOTICE_OF_INTENT",
         /// The assisting party's reimbursement request package, after assistance ends.
         RequestPackage = "REQUEST_PACKAGE",
+        /// The latest the assisting party may bill under the agreement, after assistance ends (AACOG 7E: 60 days),
+        /// beside the package's own due date; met by the package.
+        BillingLimit = "BILLING_LIMIT",
         /// The requesting party's payment, from the notice or the statement (per the policy's payment clock).
         Payment = "PAYMENT",
         /// The negotiation period after a notice of dispute.

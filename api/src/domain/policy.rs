@@ -36,6 +36,9 @@ pub struct Policy {
     pub notice_of_intent_days: Option<i32>,
     /// Days after assistance ends by which the reimbursement request package is due (Utah 60, AACOG 30).
     pub request_package_days: Option<i32>,
+    /// Days after assistance ends past which the assisting party may no longer bill under the agreement (AACOG
+    /// agreement 7E: 60), tracked beside `requestPackageDays`; met by the package.
+    pub billing_limit_days: Option<i32>,
     /// Days the requesting party has to pay, counted from `paymentClock` (Utah 30, AACOG 60).
     pub payment_days: Option<i32>,
     /// What starts the payment clock.
@@ -95,6 +98,7 @@ impl Policy {
             after_action_filed_by: model.after_action_filed_by.as_deref().map(AfterActionFiler::from_db).transpose()?,
             notice_of_intent_days: model.notice_of_intent_days,
             request_package_days: model.request_package_days,
+            billing_limit_days: model.billing_limit_days,
             payment_days: model.payment_days,
             payment_clock: model.payment_clock.as_deref().map(PaymentClock::from_db).transpose()?,
             dispute_negotiation_days: model.dispute_negotiation_days,
@@ -123,6 +127,7 @@ impl Policy {
         active.after_action_filed_by = Set(self.after_action_filed_by.map(|f| f.as_str().to_owned()));
         active.notice_of_intent_days = Set(self.notice_of_intent_days);
         active.request_package_days = Set(self.request_package_days);
+        active.billing_limit_days = Set(self.billing_limit_days);
         active.payment_days = Set(self.payment_days);
         active.payment_clock = Set(self.payment_clock.map(|c| c.as_str().to_owned()));
         active.dispute_negotiation_days = Set(self.dispute_negotiation_days);
@@ -150,6 +155,7 @@ impl Policy {
             ("afterActionReportDays", self.after_action_report_days, 3650),
             ("noticeOfIntentDays", self.notice_of_intent_days, 3650),
             ("requestPackageDays", self.request_package_days, 3650),
+            ("billingLimitDays", self.billing_limit_days, 3650),
             ("paymentDays", self.payment_days, 3650),
             ("disputeNegotiationDays", self.dispute_negotiation_days, 3650),
             ("disputeEscalationAfterDays", self.dispute_escalation_after_days, 3650),
