@@ -342,3 +342,21 @@ async fn node_refuses_what_is_not_a_global_id_and_anonymous_callers() {
     assert_eq!(codes(&body), ["BAD_USER_INPUT"], "{body}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_history_inside_a_list_counts_its_page_size_towards_complexity() {
+    let app = TestApp::seeded().await;
+    let slco = rep(&app, "salt-lake-county");
+    draft(&app, &slco, "ROUTINE", None).await;
+    // 100 requests x 100 events each: refused before it runs, as any connection inside a connection is.
+    let nested =
+        "{ resourceRequests(first: 100) { nodes { history(first: 100) { nodes { action actor { subject } } } } } }";
+    let (_, body) = app.gql(Some(&slco), nested, json!({})).await;
+    assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("complex"), "{body}");
+    assert!(body["data"].is_null(), "{body}");
+    // A small page of histories runs.
+    let small = "{ resourceRequests(first: 5) { nodes { history(first: 20) { nodes { action } } } } }";
+    let data = app.ok(&slco, small, json!({})).await;
+    assert_eq!(data["resourceRequests"]["nodes"][0]["history"]["nodes"][0]["action"], "CREATED");
+    app.stop().await;
+}

@@ -228,6 +228,7 @@ impl Claim {
         self.0.updated_at.into()
     }
     /// Every change to the claim, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -420,6 +421,7 @@ impl Dispute {
         Ok(loaders(ctx).load_one(DeadlinesOf(self.0.id)).await?.unwrap_or_default().into_iter().map(Deadline).collect())
     }
     /// Every change to the dispute, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn history(
         &self,
         ctx: &Context<'_>,

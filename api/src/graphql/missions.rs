@@ -263,6 +263,7 @@ impl ResourceRequest {
         self.0.updated_at.into()
     }
     /// Every change to the request, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -484,6 +485,7 @@ impl Offer {
         self.0.created_at.into()
     }
     /// Every change to the offer, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -628,6 +630,7 @@ impl Agreement {
         self.0.created_at.into()
     }
     /// Every change to the agreement, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -850,6 +853,7 @@ impl Deployment {
         self.0.updated_at.into()
     }
     /// Every change to the deployment, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn history(
         &self,
         ctx: &Context<'_>,

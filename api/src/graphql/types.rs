@@ -134,6 +134,7 @@ impl Jurisdiction {
         self.0.updated_at.into()
     }
     /// Every change to the record, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -322,6 +323,7 @@ impl Compact {
         self.0.updated_at.into()
     }
     /// Every change to the compact and its policy, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -388,6 +390,7 @@ impl Membership {
         self.0.version
     }
     /// Every change to the membership, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn history(
         &self,
         ctx: &Context<'_>,
@@ -488,6 +491,7 @@ impl Incident {
         self.0.updated_at.into()
     }
     /// Every change to the incident, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::cost(first, last, child_complexity)")]
     async fn history(
         &self,
         ctx: &Context<'_>,
