@@ -75,7 +75,12 @@ impl SandboxClock {
         if at < now {
             return Err(now);
         }
-        let offset = (at - self.base.now()).num_milliseconds();
+        // Rounded up to the next millisecond, so that the clock is at `at` or just past it, never just before.
+        let delta = at - self.base.now();
+        let mut offset = delta.num_milliseconds();
+        if Duration::milliseconds(offset) < delta {
+            offset += 1;
+        }
         self.offset_ms.fetch_max(offset, Ordering::SeqCst);
         Ok(self.offset_ms())
     }
@@ -84,5 +89,21 @@ impl SandboxClock {
 impl Clock for SandboxClock {
     fn now(&self) -> DateTime<Utc> {
         self.base.now() + Duration::milliseconds(self.offset_ms())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sandbox_clock_moved_to_an_instant_is_never_just_before_it() {
+        let base = ManualClock::new(DateTime::parse_from_rfc3339("2026-12-03T12:00:00.000400Z").unwrap().into());
+        let sandbox = SandboxClock::new(Arc::new(base), 0);
+        let at: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-12-05T14:00:00.000900Z").unwrap().into();
+        sandbox.move_to(at).unwrap();
+        assert!(sandbox.now() >= at, "{} is before {at}", sandbox.now());
+        assert!(sandbox.now() - at < Duration::milliseconds(1));
+        assert!(sandbox.move_to(at - Duration::hours(1)).is_err(), "it never moves back");
     }
 }
