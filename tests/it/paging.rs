@@ -165,6 +165,12 @@ async fn every_order_pages_forward_and_backward_to_the_same_list() {
     app.stop().await;
 }
 
+/// An RFC 3339 time as fixed-width text (nanoseconds, UTC), which sorts as the instants do.
+fn instant(value: &Value) -> String {
+    let at = chrono::DateTime::parse_from_rfc3339(value.as_str().unwrap()).unwrap().with_timezone(&chrono::Utc);
+    at.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
+}
+
 /// The nodes of a page are in the order the field and direction promise.
 fn assert_sorted(field: &str, direction: &str, page: &Value) {
     let nodes: Vec<&Value> = page["resourceRequests"]["edges"].as_array().unwrap().iter().map(|e| &e["node"]).collect();
@@ -183,8 +189,9 @@ fn assert_sorted(field: &str, direction: &str, page: &Value) {
                 Some(at) => (0, at.to_owned()),
                 None => (1, String::new()),
             },
-            "CREATED_AT" => (0, n["createdAt"].as_str().unwrap().to_owned()),
-            "UPDATED_AT" => (0, n["updatedAt"].as_str().unwrap().to_owned()),
+            // Compared as instants: RFC 3339 text with 3, 6 or 9 fraction digits does not sort as text.
+            "CREATED_AT" => (0, instant(&n["createdAt"])),
+            "UPDATED_AT" => (0, instant(&n["updatedAt"])),
             _ => (0, String::new()),
         }
     };
