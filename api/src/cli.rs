@@ -103,8 +103,7 @@ async fn shutdown_signal() {
 async fn serve(config: Config) -> AppResult<()> {
     let bind = config.bind;
     let interval = config.scheduler_interval_seconds;
-    let leads: Vec<chrono::Duration> =
-        config.reminder_lead_hours.iter().map(|h| chrono::Duration::hours(i64::from(*h))).collect();
+    let leads = config.reminder_leads();
     let state = AppState::build(config, Arc::new(SystemClock)).await?;
     if interval > 0 {
         crate::scheduler::spawn(state.clone(), std::time::Duration::from_secs(interval), leads);

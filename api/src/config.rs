@@ -251,6 +251,11 @@ impl Config {
         self.profile == Profile::Production
     }
 
+    /// The reminder lead times of `--reminder-lead-hours`.
+    pub fn reminder_leads(&self) -> Vec<chrono::Duration> {
+        self.reminder_lead_hours.iter().map(|h| chrono::Duration::hours(i64::from(*h))).collect()
+    }
+
     /// Whether traces are exported (an OTLP endpoint is configured): only then are the request's caller context
     /// read and the resolver spans made.
     pub fn traces(&self) -> bool {

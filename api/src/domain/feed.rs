@@ -25,27 +25,24 @@ use crate::domain::access::{
 use crate::domain::enums::RecordType;
 use crate::error::AppResult;
 
+/// What narrows a feed of every record's events; all given parts must match.
+#[derive(Debug, Clone, Default)]
+pub struct Narrowing {
+    /// Only this compact's.
+    pub compact_id: Option<Uuid>,
+    /// Only those concerning this jurisdiction.
+    pub jurisdiction_id: Option<Uuid>,
+    /// Only these record types (all when empty).
+    pub record_types: Vec<RecordType>,
+}
+
 /// Which events a feed carries.
 #[derive(Debug, Clone)]
 pub enum Scope {
     /// Status changes of every record, optionally narrowed.
-    StatusChanges {
-        /// Only this compact's.
-        compact_id: Option<Uuid>,
-        /// Only those concerning this jurisdiction.
-        jurisdiction_id: Option<Uuid>,
-        /// Only these record types.
-        record_types: Vec<RecordType>,
-    },
+    StatusChanges(Narrowing),
     /// Every change (status or not) of every record, optionally narrowed: the integrations' change feed.
-    Changes {
-        /// Only this compact's.
-        compact_id: Option<Uuid>,
-        /// Only those concerning this jurisdiction.
-        jurisdiction_id: Option<Uuid>,
-        /// Only these record types.
-        record_types: Vec<RecordType>,
-    },
+    Changes(Narrowing),
     /// Everything about one request: the request, its offers, agreements, deployments and claims.
     Request(Uuid),
     /// Everything about one deployment.
@@ -62,41 +59,33 @@ fn ids_of<C: ColumnTrait>(
     Query::select().column(id_column).from(table).cond_where(filter).to_owned()
 }
 
-/// `all`, narrowed to a compact, a jurisdiction's events and record types.
-fn narrowed(
-    mut all: Condition,
-    compact_id: &Option<Uuid>,
-    jurisdiction_id: &Option<Uuid>,
-    record_types: &[RecordType],
-) -> Condition {
-    if let Some(c) = compact_id {
-        all = all.add(event::Column::CompactId.eq(*c));
+impl Narrowing {
+    /// `all`, narrowed to a compact, a jurisdiction's events and record types.
+    fn narrow(&self, mut all: Condition) -> Condition {
+        if let Some(c) = self.compact_id {
+            all = all.add(event::Column::CompactId.eq(c));
+        }
+        if let Some(j) = self.jurisdiction_id {
+            all = all.add(event::Column::Id.in_subquery(ids_of(
+                event_jurisdiction::Column::EventId,
+                event_jurisdiction::Entity,
+                Condition::all().add(event_jurisdiction::Column::JurisdictionId.eq(j)),
+            )));
+        }
+        if !self.record_types.is_empty() {
+            all = all.add(event::Column::RecordType.is_in(self.record_types.iter().map(|t| t.as_str())));
+        }
+        all
     }
-    if let Some(j) = jurisdiction_id {
-        all = all.add(event::Column::Id.in_subquery(ids_of(
-            event_jurisdiction::Column::EventId,
-            event_jurisdiction::Entity,
-            Condition::all().add(event_jurisdiction::Column::JurisdictionId.eq(*j)),
-        )));
-    }
-    if !record_types.is_empty() {
-        all = all.add(event::Column::RecordType.is_in(record_types.iter().map(|t| t.as_str())));
-    }
-    all
 }
 
 impl Scope {
     fn condition(&self) -> Condition {
         match self {
-            Scope::StatusChanges { compact_id, jurisdiction_id, record_types } => narrowed(
-                Condition::all().add(event::Column::ToStatus.is_not_null()),
-                compact_id,
-                jurisdiction_id,
-                record_types,
-            ),
-            Scope::Changes { compact_id, jurisdiction_id, record_types } => {
-                narrowed(Condition::all(), compact_id, jurisdiction_id, record_types)
+            Scope::StatusChanges(narrowing) => {
+                narrowing.narrow(Condition::all().add(event::Column::ToStatus.is_not_null()))
             }
+            Scope::Changes(narrowing) => narrowing.narrow(Condition::all()),
             Scope::Request(id) => Condition::any()
                 .add(event::Column::RecordId.eq(*id))
                 .add(event::Column::RecordId.in_subquery(ids_of(
@@ -191,6 +180,24 @@ impl FeedCache {
         pages.insert(key, page);
     }
 
+    /// Whether `viewer` (whose visibility class is `viewer_key`) may see the record of `event`: decided once per
+    /// class and event, and kept.
+    async fn shown(
+        &self,
+        db: &DatabaseConnection,
+        viewer: &Viewer,
+        viewer_key: &str,
+        event: &event::Model,
+    ) -> AppResult<bool> {
+        let key = (viewer_key.to_owned(), event.id);
+        if let Some(shown) = self.decision(&key) {
+            return Ok(shown);
+        }
+        let shown = visible(db, viewer, event).await?;
+        self.keep_decision(key, shown);
+        Ok(shown)
+    }
+
     fn decision(&self, key: &(String, i64)) -> Option<bool> {
         self.decisions.lock().unwrap_or_else(|p| p.into_inner()).get(key).copied()
     }
@@ -281,16 +288,7 @@ impl Feed {
             }
             for row in rows.iter() {
                 self.last = row.id;
-                let key = (self.viewer_key.clone(), row.id);
-                let shown = match self.cache.decision(&key) {
-                    Some(shown) => shown,
-                    None => {
-                        let shown = visible(&self.db, &self.viewer, row).await?;
-                        self.cache.keep_decision(key, shown);
-                        shown
-                    }
-                };
-                if shown {
+                if self.cache.shown(&self.db, &self.viewer, &self.viewer_key, row).await? {
                     self.buffer.push_back(row.clone());
                 }
             }
@@ -343,16 +341,7 @@ pub async fn changes(
             }
             scanned += 1;
             page.end = row.id;
-            let key = (viewer_key.clone(), row.id);
-            let shown = match cache.decision(&key) {
-                Some(shown) => shown,
-                None => {
-                    let shown = visible(db, viewer, &row).await?;
-                    cache.keep_decision(key, shown);
-                    shown
-                }
-            };
-            if shown {
+            if cache.shown(db, viewer, &viewer_key, &row).await? {
                 page.events.push(row);
             }
         }

@@ -78,8 +78,7 @@ pub async fn move_clock(
         .exec(&state.db)
         .await?;
     tracing::info!(subject = %viewer.subject, to = %state.clock.now(), "sandbox clock moved");
-    let leads: Vec<chrono::Duration> =
-        state.config.reminder_lead_hours.iter().map(|h| chrono::Duration::hours(i64::from(*h))).collect();
+    let leads = state.config.reminder_leads();
     let mut total = TickReport::default();
     for _ in 0..MAX_PASSES {
         let pass = crate::scheduler::tick(&state.db, state.clock.now(), &leads).await?;

@@ -7,9 +7,8 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use crate::domain::enums::RecordType;
 use crate::domain::feed::{self, Scope};
-use crate::domain::validate;
 use crate::error::AppError;
-use crate::graphql::subscriptions::StatusChange;
+use crate::graphql::subscriptions::{StatusChange, narrowing};
 use crate::graphql::{RoleGuard, state, viewer};
 use crate::scalars::Sequence;
 
@@ -69,15 +68,7 @@ impl ChangeQuery {
             return Err(AppError::bad_input("first", format!("first must be between 1 and {MAX_CHANGES}")).into());
         }
         let filter = filter.unwrap_or_default();
-        let scope = Scope::Changes {
-            compact_id: filter.compact_id.as_ref().map(|id| validate::id("filter.compactId", id)).transpose()?,
-            jurisdiction_id: filter
-                .jurisdiction_id
-                .as_ref()
-                .map(|id| validate::id("filter.jurisdictionId", id))
-                .transpose()?,
-            record_types: filter.record_types.unwrap_or_default(),
-        };
+        let scope = Scope::Changes(narrowing(&filter.compact_id, &filter.jurisdiction_id, filter.record_types)?);
         let state = state(ctx);
         let viewer = viewer(ctx);
         let after = after.map_or(0, |s| s.0);

@@ -12,7 +12,7 @@ use crate::domain::access::{
     offers_visible_to, requests_visible_to,
 };
 use crate::domain::enums::RecordType;
-use crate::domain::feed::{Feed, Scope};
+use crate::domain::feed::{Feed, Narrowing, Scope};
 use crate::domain::validate;
 use crate::error::AppError;
 use crate::graphql::claims::{Claim, Dispute};
@@ -31,6 +31,19 @@ pub struct StatusChangeFilter {
     /// Only these record types. At most 32.
     #[graphql(validator(max_items = 32))]
     pub record_types: Option<Vec<RecordType>>,
+}
+
+/// A feed's narrowing from the `filter` argument of `statusChanges` or `changes`, its ids checked.
+pub(crate) fn narrowing(
+    compact_id: &Option<ID>,
+    jurisdiction_id: &Option<ID>,
+    record_types: Option<Vec<RecordType>>,
+) -> Result<Narrowing> {
+    Ok(Narrowing {
+        compact_id: compact_id.as_ref().map(|id| validate::id("filter.compactId", id)).transpose()?,
+        jurisdiction_id: jurisdiction_id.as_ref().map(|id| validate::id("filter.jurisdictionId", id)).transpose()?,
+        record_types: record_types.unwrap_or_default(),
+    })
 }
 
 /// One change pushed to a subscriber: the event, and the record as it is now.
@@ -228,15 +241,7 @@ impl SubscriptionRoot {
         #[graphql(desc = "The last sequence already seen; omit for live changes only.")] after: Option<Sequence>,
     ) -> Result<impl Stream<Item = Result<StatusChange>>> {
         let filter = filter.unwrap_or_default();
-        let scope = Scope::StatusChanges {
-            compact_id: filter.compact_id.as_ref().map(|id| validate::id("filter.compactId", id)).transpose()?,
-            jurisdiction_id: filter
-                .jurisdiction_id
-                .as_ref()
-                .map(|id| validate::id("filter.jurisdictionId", id))
-                .transpose()?,
-            record_types: filter.record_types.unwrap_or_default(),
-        };
+        let scope = Scope::StatusChanges(narrowing(&filter.compact_id, &filter.jurisdiction_id, filter.record_types)?);
         open(ctx, scope, after).await
     }
 
