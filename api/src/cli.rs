@@ -104,9 +104,16 @@ async fn serve(config: Config) -> AppResult<()> {
     let bind = config.bind;
     let interval = config.scheduler_interval_seconds;
     let leads = config.reminder_leads();
+    let smtp = match &config.smtp_url {
+        Some(url) => Some((crate::mailer::Mailer::new(url, &config.smtp_from)?, config.smtp_interval_seconds.max(1))),
+        None => None,
+    };
     let state = AppState::build(config, Arc::new(SystemClock)).await?;
     if interval > 0 {
         crate::scheduler::spawn(state.clone(), std::time::Duration::from_secs(interval), leads);
+    }
+    if let Some((mailer, every)) = smtp {
+        crate::mailer::spawn(state.clone(), mailer, std::time::Duration::from_secs(every));
     }
     let listener = tokio::net::TcpListener::bind(bind)
         .await

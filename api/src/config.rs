@@ -191,6 +191,22 @@ pub struct Config {
     /// Hours before a deadline at which reminders are sent, comma-separated.
     #[arg(long, env = "MUTUAL_AID_REMINDER_LEAD_HOURS", value_delimiter = ',', default_value = "72,24", global = true)]
     pub reminder_lead_hours: Vec<u32>,
+    /// SMTP server for notification e-mail, in lettre's URL form: `smtp://host:port` (plain, for a local relay),
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS) or `smtps://user:password@host` (TLS). Unset: no
+    /// e-mail is sent (notifications are still listed and pushed).
+    #[arg(long, env = "MUTUAL_AID_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+    /// The sender address of notification e-mail.
+    #[arg(
+        long,
+        env = "MUTUAL_AID_SMTP_FROM",
+        default_value = "Mutual aid <notifications@mutual-aid.invalid>",
+        global = true
+    )]
+    pub smtp_from: String,
+    /// Seconds between passes of the e-mail outbox (only with `--smtp-url`).
+    #[arg(long, env = "MUTUAL_AID_SMTP_INTERVAL_SECONDS", default_value_t = 10, global = true)]
+    pub smtp_interval_seconds: u64,
     /// A sandbox for testers and exercises: administrators may move the server's clock forward through the API
     /// (`moveSandboxClock`), and the scheduler runs at once on the new time. Refused with the production profile;
     /// run one instance (the offset is kept in the database and read at start).

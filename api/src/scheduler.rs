@@ -7,22 +7,18 @@
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use entities::{claim, deadline, dispute};
-use sea_orm::ActiveValue::Set;
+use entities::deadline;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession,
     TransactionTrait,
 };
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::domain::claims::change;
-use crate::domain::directory::load_compact;
-use crate::domain::enums::{ClaimStatus, DeadlineKind, DeadlineStatus, RecordType};
+use crate::domain::claims::{Consequence, apply_consequence};
+use crate::domain::enums::{DeadlineStatus, RecordType};
 use crate::domain::events::{self, NewEvent};
-use crate::domain::lifecycle;
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -125,7 +121,7 @@ pub async fn tick(
         )
         .await?;
         report.missed += 1;
-        match consequence(&txn, &system, now, &d).await? {
+        match apply_consequence(&txn, &system, now, &d).await? {
             Consequence::Forfeited => report.forfeited += 1,
             Consequence::Flagged => report.flagged += 1,
             Consequence::None => {}
@@ -133,75 +129,6 @@ pub async fn tick(
         txn.commit().await?;
     }
     Ok(report)
-}
-
-enum Consequence {
-    None,
-    Flagged,
-    Forfeited,
-}
-
-async fn claim_of(db: &impl ConnectionTrait, d: &deadline::Model) -> AppResult<Option<claim::Model>> {
-    let claim_id: Option<Uuid> = match RecordType::from_db(&d.record_type)? {
-        RecordType::Claim => Some(d.record_id),
-        RecordType::Dispute => dispute::Entity::find_by_id(d.record_id).one(db).await?.map(|x| x.claim_id),
-        _ => None,
-    };
-    match claim_id {
-        Some(id) => Ok(claim::Entity::find_by_id(id).one(db).await?),
-        None => Ok(None),
-    }
-}
-
-async fn consequence(
-    db: &impl ConnectionTrait,
-    system: &Viewer,
-    now: DateTime<Utc>,
-    d: &deadline::Model,
-) -> AppResult<Consequence> {
-    let kind = DeadlineKind::from_db(&d.kind)?;
-    let relevant = matches!(
-        kind,
-        DeadlineKind::NoticeOfIntent
-            | DeadlineKind::RequestPackage
-            | DeadlineKind::BillingLimit
-            | DeadlineKind::Payment
-            | DeadlineKind::HearingSchedule
-            | DeadlineKind::Decision
-    );
-    if !relevant {
-        return Ok(Consequence::None);
-    }
-    let Some(claim) = claim_of(db, d).await? else { return Ok(Consequence::None) };
-    let status = ClaimStatus::from_db(&claim.status)?;
-    let compact = load_compact(db, claim.compact_id).await?;
-    let owed_by_claimant =
-        matches!(kind, DeadlineKind::NoticeOfIntent | DeadlineKind::RequestPackage | DeadlineKind::BillingLimit);
-    if owed_by_claimant && compact.missed_deadline_forfeits && lifecycle::claim(status, "forfeit").is_ok() {
-        let reason = format!("{} was due at {} and was not received", kind, d.due_at.to_rfc3339());
-        change(
-            db,
-            system,
-            now,
-            &claim,
-            Some("forfeit"),
-            ("FORFEITED", json!({ "deadlineId": d.id, "kind": kind, "reason": reason })),
-            |a| {
-                a.status_reason = Set(Some(reason.clone()));
-                a.closed_at = Set(Some(now));
-            },
-        )
-        .await?;
-        return Ok(Consequence::Forfeited);
-    }
-    if matches!(status, ClaimStatus::Paid | ClaimStatus::Waived | ClaimStatus::Forfeited | ClaimStatus::Withdrawn) {
-        return Ok(Consequence::None);
-    }
-    change(db, system, now, &claim, None, ("FLAGGED_OVERDUE", json!({ "deadlineId": d.id, "kind": kind })), |a| {
-        a.overdue = Set(true)
-    })
-    .await?;
-    Ok(Consequence::Flagged)
 }
 
 /// Starts the scheduler task: a pass every `interval`, using the state's clock, until the process ends.

@@ -25,6 +25,7 @@ pub struct Model {
     pub package_submitted_at: Option<DateTimeUtc>,
     pub cover_summary: Option<String>,
     pub supporting_documents: Json,
+    pub waiver_items: Option<Json>,
     pub approved_amount: Option<String>,
     pub approved_at: Option<DateTimeUtc>,
     pub waiver_statement: Option<String>,

@@ -38,6 +38,8 @@ pub struct Model {
     pub missed_deadline_forfeits: bool,
     pub membership_termination_notice_days: Option<i32>,
     pub inventory_shared_with_members: bool,
+    pub request_location_and_time_required: bool,
+    pub member_kinds: Option<Json>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

@@ -16,6 +16,7 @@ pub struct Model {
     pub quantity: Option<String>,
     pub description: Option<String>,
     pub recorded_by_subject: String,
+    pub recorded_by_jurisdiction_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
 }
 

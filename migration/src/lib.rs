@@ -14,6 +14,7 @@ mod m20261203_000008_sandbox_clock;
 mod m20261203_000009_written_request_policy;
 mod m20261203_000010_after_action_filer;
 mod m20261203_000011_billing_limit;
+mod m20261203_000012_fidelity_and_notifications;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_written_request_policy::Migration),
             Box::new(m20261203_000010_after_action_filer::Migration),
             Box::new(m20261203_000011_billing_limit::Migration),
+            Box::new(m20261203_000012_fidelity_and_notifications::Migration),
         ]
     }
 }

@@ -42,10 +42,15 @@ pub async fn returned(app: &TestApp, requesting: &str, assisting: &str, compact:
         open_utah_request(app, &req, &[assisting]).await
     } else {
         let verbal = app
-            .ok(&req, VERBAL, json!({ "input": { "request": {
+            .ok(
+                &req,
+                VERBAL,
+                json!({ "input": { "request": {
                 "compactId": seed("compact", compact), "incidentId": seed("incident", "medina-river-grass-fire"),
-                "recipientIds": [seed("jurisdiction", assisting)],
-                "lineItems": [{ "resourceTypeId": seed("resource-type", "engine-fire-wildland-3"), "quantity": 1 }] } } }))
+                "recipientIds": [seed("jurisdiction", assisting)], "stagingLocation": "Castroville staging, FM 471",
+                "lineItems": [{ "resourceTypeId": seed("resource-type", "engine-fire-wildland-3"), "quantity": 1,
+                                "neededBy": "2026-11-21T18:00:00Z" }] } } }),
+            )
             .await;
         verbal["recordVerbalRequest"]["resourceRequest"].clone()
     };

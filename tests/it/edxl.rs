@@ -334,7 +334,8 @@ async fn bexar_request(app: &TestApp, bexar: &str) -> Value {
         "lineItems": [
             { "resourceTypeId": seed("resource-type", "engine-fire-wildland-3"), "quantity": 3,
               "neededBy": "2026-11-21T02:00:00Z", "estimatedDurationHours": 48, "description": "Pump and roll" },
-            { "resourceTypeId": seed("resource-type", "water-tender-firefighting-tactical-2"), "quantity": 2 }
+            { "resourceTypeId": seed("resource-type", "water-tender-firefighting-tactical-2"), "quantity": 2,
+              "neededBy": "2026-11-21T04:00:00Z" }
         ]
     } });
     let created = app.ok(bexar, CREATE, input).await;
@@ -382,7 +383,7 @@ async fn a_request_exported_imported_into_a_second_compact_and_exported_again_is
         json!([
             { "quantity": 3, "neededBy": "2026-11-21T02:00:00Z", "estimatedDurationHours": 48,
               "resourceType": { "name": "Engine, Fire (Wildland)" } },
-            { "quantity": 2, "neededBy": null, "estimatedDurationHours": null,
+            { "quantity": 2, "neededBy": "2026-11-21T04:00:00Z", "estimatedDurationHours": null,
               "resourceType": { "name": "Water Tender, Firefighting (Tactical)" } }
         ])
     );

@@ -653,6 +653,7 @@ async fn schema_inputs(app: &TestApp) -> (Value, Vec<InputAt>) {
 async fn send_at(app: &TestApp, types: &Value, input: &InputAt, path: &[String], value: Value) -> Value {
     let mut argument = sample(types, &input.arg["type"], 1);
     let mut slot = &mut argument;
+    let mut type_ref = input.arg["type"].clone();
     for key in &path[1..] {
         if key == "#" {
             if slot.as_array().is_none_or(|a| a.is_empty()) {
@@ -662,6 +663,15 @@ async fn send_at(app: &TestApp, types: &Value, input: &InputAt, path: &[String],
         } else {
             if !slot.is_object() {
                 *slot = json!({});
+            }
+            // An optional input object on the way gets its required fields too, so only the value under test is
+            // wrong.
+            let (_, name) = unwrap_named(&type_ref);
+            let ty = types.as_array().unwrap().iter().find(|t| t["name"] == name).unwrap();
+            let field = ty["inputFields"].as_array().unwrap().iter().find(|f| f["name"] == key.as_str()).unwrap();
+            type_ref = field["type"].clone();
+            if slot[key.as_str()].is_null() {
+                slot[key.as_str()] = sample(types, &type_ref, 1);
             }
             slot = &mut slot[key.as_str()];
         }

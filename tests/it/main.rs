@@ -9,6 +9,7 @@ mod contract;
 mod deployment;
 mod directory;
 mod edxl;
+mod fidelity;
 mod hardening;
 mod incidents;
 mod missions;

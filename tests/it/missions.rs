@@ -378,8 +378,8 @@ async fn an_aacog_direct_request_made_verbally_and_confirmed_in_writing() {
             VERBAL,
             json!({ "input": { "requestedAt": "2026-11-21T14:40:00Z", "request": {
             "compactId": aacog, "incidentId": seed("incident", "medina-river-grass-fire"),
-            "recipientIds": [seed("jurisdiction", "san-antonio")],
-            "lineItems": [{ "resourceTypeId": engine, "quantity": 3 }] } } }),
+            "recipientIds": [seed("jurisdiction", "san-antonio")], "stagingLocation": "Castroville staging, FM 471",
+            "lineItems": [{ "resourceTypeId": engine, "quantity": 3, "neededBy": "2026-11-21T18:00:00Z" }] } } }),
         )
         .await;
     let request = verbal["recordVerbalRequest"]["resourceRequest"].clone();
@@ -538,7 +538,10 @@ async fn terminated_members_neither_request_nor_offer() {
     )
     .await;
     let body = app.fails(Some(&provo), OFFER, offer_input(&request, &[(0, 1)]), "FORBIDDEN").await;
-    assert_eq!(body["errors"][0]["message"], "only an active member of the compact answers its requests");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "only a member of the compact (one whose termination has not taken effect) answers its requests"
+    );
     let mut own = utah_request();
     own["input"]["incidentId"] = json!(seed("incident", "emigration-creek-flood-2026"));
     app.fails(Some(&provo), CREATE, own, "BAD_USER_INPUT").await;
@@ -752,7 +755,8 @@ async fn a_written_confirmation_dated_before_its_request_is_refused_and_changes_
             json!({ "input": { "requestedAt": "2026-11-21T02:00:00Z", "request": {
             "compactId": seed("compact", "aacog-rma"), "incidentId": seed("incident", "medina-river-grass-fire"),
             "recipientIds": [seed("jurisdiction", "kerr-county")],
-            "lineItems": [{ "resourceTypeId": seed("resource-type", "engine-fire-wildland-3"), "quantity": 1 }] } } }),
+            "stagingLocation": "Castroville staging, FM 471",
+            "lineItems": [{ "resourceTypeId": seed("resource-type", "engine-fire-wildland-3"), "quantity": 1, "neededBy": "2026-11-21T18:00:00Z" }] } } }),
         )
         .await;
     let request = verbal["recordVerbalRequest"]["resourceRequest"]["id"].clone();
@@ -832,7 +836,8 @@ async fn every_utah_request_owes_its_form_100_within_24_hours_and_aacog_only_its
             CREATE,
             json!({ "input": { "compactId": seed("compact", "aacog-rma"), "incidentId": seed("incident", "medina-river-grass-fire"),
                 "recipientIds": [seed("jurisdiction", "san-antonio")],
-                "lineItems": [{ "resourceTypeId": seed("resource-type", "engine-fire-wildland-3"), "quantity": 1 }] } }),
+                "stagingLocation": "Castroville staging, FM 471",
+            "lineItems": [{ "resourceTypeId": seed("resource-type", "engine-fire-wildland-3"), "quantity": 1, "neededBy": "2026-11-21T18:00:00Z" }] } }),
         )
         .await["createResourceRequest"]["resourceRequest"]["id"]
         .clone();

@@ -335,7 +335,8 @@ async fn every_mission_mutation_refuses_every_unentitled_role() {
             query: TIME,
             variables: json!({ "input": { "deploymentId": d, "entries": [{ "kind": "PERSONNEL", "workDate": "2026-11-21", "subject": "A", "regularHours": "8" }] } }),
             guard: REPS,
-            entitled: &[Who::Assisting],
+            // Utah R704-2-6(1)(b)(i): the requesting jurisdiction's incident commander keeps the time records.
+            entitled: &[Who::Requesting, Who::Assisting],
             sees_record: PARTIES,
         },
         Case {

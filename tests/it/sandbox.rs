@@ -39,7 +39,8 @@ async fn a_tester_walks_a_verbal_request_past_its_written_confirmation_deadline(
             json!({ "input": { "requestedAt": now.to_rfc3339(), "request": {
             "compactId": seed("compact", "aacog-rma"), "incidentId": seed("incident", "medina-river-grass-fire"),
             "recipientIds": [seed("jurisdiction", "san-antonio")],
-            "lineItems": [{ "resourceTypeId": seed("resource-type", "engine-fire-wildland-3"), "quantity": 1 }] } } }),
+            "stagingLocation": "Castroville staging, FM 471",
+            "lineItems": [{ "resourceTypeId": seed("resource-type", "engine-fire-wildland-3"), "quantity": 1, "neededBy": "2026-11-21T18:00:00Z" }] } } }),
         )
         .await;
     let request = verbal["recordVerbalRequest"]["resourceRequest"]["id"].clone();

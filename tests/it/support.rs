@@ -234,10 +234,18 @@ static NPM: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
 pub fn node_clients() -> PathBuf {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("js");
     let mut installed = NPM.lock().unwrap_or_else(|p| p.into_inner());
-    let complete =
-        ["graphql-ws", "xmllint-wasm", "@graphql-codegen/cli", "@graphql-inspector/cli", "yaml", "playwright-core"]
-            .iter()
-            .all(|package| dir.join("node_modules").join(package).exists());
+    let complete = [
+        "graphql-ws",
+        "xmllint-wasm",
+        "@graphql-codegen/cli",
+        "@graphql-inspector/cli",
+        "yaml",
+        "playwright-core",
+        "smtp-server",
+        "mailparser",
+    ]
+    .iter()
+    .all(|package| dir.join("node_modules").join(package).exists());
     if !*installed && !complete {
         let status = std::process::Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])

@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 
 use async_graphql::{ID, InputObject};
 use chrono::{DateTime, Utc};
-use entities::{agreement, claim, compact, deployment, dispute, invoice_line, offer, payment};
+use entities::{
+    agreement, claim, compact, deadline, deployment, dispute, invoice_line, offer, offer_line, payment,
+    request_line_item, resource_type,
+};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -135,8 +138,23 @@ pub struct WaiveReimbursementInput {
     #[graphql(default)]
     #[graphql(validator(max_items = 500))]
     pub line_ids: Vec<ID>,
-    /// The written waiver.
+    /// The rights waived, item by item, for a whole waiver of a claim that has no invoice yet. Where the compact
+    /// asks waivers to be itemized (`waiverItemized`, Utah R704-2-11(2)), a whole waiver names each item: these, or
+    /// the claim's invoice lines when it has them (then these are not needed). At most 100.
+    #[graphql(default)]
+    #[graphql(validator(max_items = 100))]
+    pub items: Vec<WaivedItemInput>,
+    /// The written waiver. 1 to 4,000 characters.
     pub statement: String,
+}
+
+/// One right to reimbursement that a waiver gives up.
+#[derive(Debug, Clone, InputObject)]
+pub struct WaivedItemInput {
+    /// The cost category.
+    pub category: CostCategory,
+    /// What is waived (a person's time, an equipment unit, supplies). 1 to 1,000 characters.
+    pub description: String,
 }
 
 /// Computed money of a claim.
@@ -324,6 +342,7 @@ pub async fn open_on_return(
     let compact = load_compact(db, d.compact_id).await?;
     let id = Uuid::now_v7();
     let status = if offer.donated { ClaimStatus::Waived } else { ClaimStatus::Open };
+    let donated_items = if offer.donated { Some(json!(donated_items(db, &offer).await?)) } else { None };
     let model = claim::ActiveModel {
         id: Set(id),
         agreement_id: Set(agreement.id),
@@ -347,6 +366,7 @@ pub async fn open_on_return(
         approved_amount: Set(None),
         approved_at: Set(None),
         waiver_statement: Set(offer.donated.then(|| "donated without fee".to_owned())),
+        waiver_items: Set(donated_items.clone()),
         closed_at: Set(offer.donated.then_some(now)),
         status_reason: Set(None),
         created_at: Set(now),
@@ -363,9 +383,25 @@ pub async fn open_on_return(
             .status(None::<&str>, status)
             .compact(Some(d.compact_id))
             .concerning(parties(&model))
-            .payload(json!({ "agreementId": agreement.id, "assistanceEndedAt": now, "donated": offer.donated })),
+            .payload(json!({ "agreementId": agreement.id, "assistanceEndedAt": now, "donated": offer.donated,
+                             "waivedItems": donated_items })),
     )
     .await?;
+    if offer.donated
+        && compact.waiver_copy_to_coordinator
+        && let Some(coordinator) = compact.coordinating_jurisdiction_id
+    {
+        events::append(
+            db,
+            viewer,
+            now,
+            NewEvent::new(RecordType::Claim, id, "WAIVER_COPIED_TO_COORDINATOR")
+                .compact(Some(compact.id))
+                .concerning([coordinator])
+                .payload(json!({ "coordinatingJurisdictionId": coordinator, "items": donated_items })),
+        )
+        .await?;
+    }
     if !offer.donated {
         for (kind, days) in [
             (DeadlineKind::NoticeOfIntent, compact.notice_of_intent_days),
@@ -384,6 +420,32 @@ pub async fn open_on_return(
         }
     }
     Ok(model)
+}
+
+/// The items a donated offer gives without fee, one per offered line: what the waiver of its claim names.
+async fn donated_items(db: &impl ConnectionTrait, offer: &offer::Model) -> AppResult<Vec<serde_json::Value>> {
+    let lines = offer_line::Entity::find().filter(offer_line::Column::OfferId.eq(offer.id)).all(db).await?;
+    let mut items = Vec::new();
+    for line in lines {
+        let item = request_line_item::Entity::find_by_id(line.line_item_id).one(db).await?;
+        let resource = match item {
+            Some(item) => resource_type::Entity::find_by_id(item.resource_type_id).one(db).await?,
+            None => None,
+        };
+        let category = match resource.as_ref().map(|t| t.kind.as_str()) {
+            Some("PERSONNEL" | "TEAM") => CostCategory::PersonnelRegular,
+            Some("EQUIPMENT") => CostCategory::Equipment,
+            Some("SUPPLIES") => CostCategory::MaterialsAndSupplies,
+            _ => CostCategory::Other,
+        };
+        let name = resource.map_or_else(|| "resources".to_owned(), |t| t.name);
+        items.push(json!({
+            "category": category,
+            "description": format!("{} x {name}, donated without fee", line.quantity),
+            "lineItemId": line.line_item_id,
+        }));
+    }
+    Ok(items)
 }
 
 async fn start_payment_clock(
@@ -426,7 +488,7 @@ pub async fn file_notice(
     let txn = events::begin(db).await?;
     let current = load_for_update(&txn, viewer, id).await?;
     ensure_assisting(viewer, &current)?;
-    let model = change(
+    change(
         &txn,
         viewer,
         now,
@@ -443,10 +505,18 @@ pub async fn file_notice(
     )
     .await?;
     deadlines::fulfil(&txn, viewer, now, id, DeadlineKind::NoticeOfIntent, now).await?;
-    let compact = load_compact(&txn, current.compact_id).await?;
-    start_payment_clock(&txn, viewer, now, &model, &compact, PaymentClock::NoticeReceived).await?;
+    let model = reload(&txn, id).await?;
+    if model.status != ClaimStatus::Forfeited.as_str() {
+        let compact = load_compact(&txn, current.compact_id).await?;
+        start_payment_clock(&txn, viewer, now, &model, &compact, PaymentClock::NoticeReceived).await?;
+    }
     txn.commit().await?;
     Ok(model)
+}
+
+/// The claim as stored now (after a consequence may have changed it in the same transaction).
+async fn reload(db: &impl ConnectionTrait, id: Uuid) -> AppResult<claim::Model> {
+    claim::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::not_found("claim", id))
 }
 
 /// The requesting party acknowledges the notice in writing.
@@ -547,8 +617,13 @@ pub async fn submit_package(
     if !amending {
         deadlines::fulfil(&txn, viewer, now, id, DeadlineKind::RequestPackage, now).await?;
         deadlines::fulfil(&txn, viewer, now, id, DeadlineKind::BillingLimit, now).await?;
-        let compact = load_compact(&txn, current.compact_id).await?;
-        start_payment_clock(&txn, viewer, now, &model, &compact, PaymentClock::StatementReceived).await?;
+        let model = reload(&txn, id).await?;
+        if model.status != ClaimStatus::Forfeited.as_str() {
+            let compact = load_compact(&txn, current.compact_id).await?;
+            start_payment_clock(&txn, viewer, now, &model, &compact, PaymentClock::StatementReceived).await?;
+        }
+        txn.commit().await?;
+        return Ok(model);
     }
     txn.commit().await?;
     Ok(model)
@@ -709,6 +784,7 @@ pub async fn record_payment(
     if in_full {
         deadlines::fulfil(&txn, viewer, now, id, DeadlineKind::Payment, paid_at).await?;
     }
+    let model = reload(&txn, model.id).await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -747,9 +823,27 @@ pub async fn waive(
         chosen.push(line.clone());
     }
     let whole = chosen.is_empty();
+    let mut named = Vec::new();
+    for (i, item) in input.items.iter().enumerate() {
+        let description = validate::text(&format!("items.{i}.description"), &item.description, 1000)?;
+        refuse_ssn(&format!("items.{i}.description"), &description)?;
+        named.push(json!({ "category": item.category, "description": description }));
+    }
+    if !whole && !named.is_empty() {
+        return Err(AppError::bad_input("items", "name either invoice lines (lineIds) or items, not both"));
+    }
     if whole {
         lifecycle::claim(status, "waive")?;
         chosen = lines.clone();
+        if compact.waiver_itemized && chosen.is_empty() && named.is_empty() {
+            return Err(AppError::bad_input(
+                "items",
+                format!(
+                    "{} asks a waiver to specify each item waived: name the items (the claim has no invoice lines yet)",
+                    compact.short_name
+                ),
+            ));
+        }
     } else if matches!(
         status,
         ClaimStatus::Paid | ClaimStatus::Waived | ClaimStatus::Forfeited | ClaimStatus::Withdrawn
@@ -760,10 +854,13 @@ pub async fn waive(
             current: status.to_string(),
         });
     }
-    let items: Vec<serde_json::Value> = chosen
+    let mut items: Vec<serde_json::Value> = chosen
         .iter()
         .map(|l| json!({ "lineId": l.id, "category": l.category, "description": l.description, "amount": l.amount }))
         .collect();
+    items.extend(named);
+    let mut all_items = current.waiver_items.as_ref().and_then(|v| v.as_array().cloned()).unwrap_or_default();
+    all_items.extend(items.iter().cloned());
     for line in &chosen {
         let mut active = line.clone().into_active_model();
         active.waived = Set(true);
@@ -782,6 +879,7 @@ pub async fn waive(
         whole.then_some("waive"),
         (if whole { "WAIVED" } else { "ITEMS_WAIVED" }, payload),
         |a| {
+            a.waiver_items = Set(Some(json!(all_items)));
             if whole {
                 a.waiver_statement = Set(Some(statement.clone()));
                 a.closed_at = Set(Some(now));
@@ -875,6 +973,89 @@ pub async fn withdraw(
     }
     txn.commit().await?;
     Ok(model)
+}
+
+/// What a missed deadline did to its claim.
+pub enum Consequence {
+    /// Nothing (the deadline has no consequence, or the claim is closed).
+    None,
+    /// The claim is flagged overdue.
+    Flagged,
+    /// The claim is forfeited.
+    Forfeited,
+}
+
+async fn claim_of_deadline(db: &impl ConnectionTrait, d: &deadline::Model) -> AppResult<Option<claim::Model>> {
+    let claim_id: Option<Uuid> = match RecordType::from_db(&d.record_type)? {
+        RecordType::Claim => Some(d.record_id),
+        RecordType::Dispute => dispute::Entity::find_by_id(d.record_id).one(db).await?.map(|x| x.claim_id),
+        _ => None,
+    };
+    match claim_id {
+        Some(id) => Ok(claim::Entity::find_by_id(id).one(db).await?),
+        None => Ok(None),
+    }
+}
+
+/// Applies the consequence of the missed deadline `d` to its claim: forfeited where the compact forfeits and the
+/// claimant owed the step (Utah R704-2-12(1)(b)), flagged overdue otherwise (AACOG). Each is an event.
+pub async fn apply_consequence(
+    db: &impl ConnectionTrait,
+    system: &Viewer,
+    now: DateTime<Utc>,
+    d: &deadline::Model,
+) -> AppResult<Consequence> {
+    let kind = DeadlineKind::from_db(&d.kind)?;
+    let relevant = matches!(
+        kind,
+        DeadlineKind::NoticeOfIntent
+            | DeadlineKind::RequestPackage
+            | DeadlineKind::BillingLimit
+            | DeadlineKind::Payment
+            | DeadlineKind::HearingSchedule
+            | DeadlineKind::Decision
+    );
+    if !relevant {
+        return Ok(Consequence::None);
+    }
+    let Some(claim) = claim_of_deadline(db, d).await? else { return Ok(Consequence::None) };
+    let status = ClaimStatus::from_db(&claim.status)?;
+    let compact = load_compact(db, claim.compact_id).await?;
+    let owed_by_claimant =
+        matches!(kind, DeadlineKind::NoticeOfIntent | DeadlineKind::RequestPackage | DeadlineKind::BillingLimit);
+    // A package filed late is forfeited as it is filed (Utah R704-2-12(1)(b)); it is then already submitted.
+    let action = if status == ClaimStatus::Submitted
+        && matches!(kind, DeadlineKind::RequestPackage | DeadlineKind::BillingLimit)
+    {
+        "forfeit for a late package"
+    } else {
+        "forfeit"
+    };
+    if owed_by_claimant && compact.missed_deadline_forfeits && lifecycle::claim(status, action).is_ok() {
+        let reason = format!("{} was due at {} and was not received", kind, d.due_at.to_rfc3339());
+        change(
+            db,
+            system,
+            now,
+            &claim,
+            Some(action),
+            ("FORFEITED", json!({ "deadlineId": d.id, "kind": kind, "reason": reason })),
+            |a| {
+                a.status_reason = Set(Some(reason.clone()));
+                a.closed_at = Set(Some(now));
+            },
+        )
+        .await?;
+        return Ok(Consequence::Forfeited);
+    }
+    if matches!(status, ClaimStatus::Paid | ClaimStatus::Waived | ClaimStatus::Forfeited | ClaimStatus::Withdrawn) {
+        return Ok(Consequence::None);
+    }
+    change(db, system, now, &claim, None, ("FLAGGED_OVERDUE", json!({ "deadlineId": d.id, "kind": kind })), |a| {
+        a.overdue = Set(true)
+    })
+    .await?;
+    Ok(Consequence::Flagged)
 }
 
 /// Loads the lines, payments and disputes of a claim (for the GraphQL layer and decisions).

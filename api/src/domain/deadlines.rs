@@ -1,17 +1,26 @@
 //! Deadlines as records: created when a policy clock starts, met when the owed step is done, read with the
 //! status they have now (a pending deadline past its due time reads `MISSED`; the record is never lost).
 
+use async_graphql::{ID, InputObject};
 use chrono::{DateTime, Duration, Utc};
-use entities::deadline;
+use entities::{claim, compact, deadline, deadline_extension};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    TransactionSession, TransactionTrait,
+};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::domain::enums::{DeadlineKind, DeadlineStatus, RecordType};
+use crate::domain::access::deadlines_visible_to;
+use crate::domain::enums::Role;
+use crate::domain::enums::{DeadlineKind, DeadlineStatus, ExtensionStatus, RecordType};
 use crate::domain::events::{self, NewEvent};
-use crate::error::AppResult;
+use crate::domain::validate;
+use crate::error::{AppError, AppResult};
+use crate::scalars::DateTime as DateTimeScalar;
 
 /// A deadline to create.
 #[derive(Debug, Clone)]
@@ -69,6 +78,9 @@ pub async fn create(
         reminded_at: Set(None),
         reminders_sent: Set(0),
         note: Set(None),
+        stated_at: Set(None),
+        stated_confirmed_at: Set(None),
+        stated_confirmed_by_subject: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
@@ -92,16 +104,23 @@ pub async fn create(
     Ok(Some(model))
 }
 
-/// Marks the open deadline of `kind` on `record_id` as fulfilled at `at`: `MET` on time, `MISSED` (with the
-/// fulfilment time kept) when late, including one the scheduler already marked missed. Does nothing when there is
-/// none.
+/// Marks the open deadline of `kind` on `record_id` as fulfilled, the party stating it was done at `stated`.
+///
+/// The deadline is judged by when the step was recorded (`now`): a party cannot turn a missed deadline into a met
+/// one by stating an earlier date. A stated date before `now` is kept beside it (`statedAt`); when the recording
+/// was late but the stated date on time, the deadline stays `MISSED` until the other party or the coordinator
+/// confirms the stated date (`confirmStatedDate`). When both are on time it is `MET` at the stated date.
+///
+/// A step recorded after its due date, where the scheduler has not yet judged the deadline, has its consequence
+/// applied at once (the claim forfeited or flagged overdue, per the compact): the scheduler is not the only judge.
+/// Does nothing when there is no open deadline.
 pub async fn fulfil(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
     now: DateTime<Utc>,
     record_id: Uuid,
     kind: DeadlineKind,
-    at: DateTime<Utc>,
+    stated: DateTime<Utc>,
 ) -> AppResult<Option<deadline::Model>> {
     let found = deadline::Entity::find()
         .filter(deadline::Column::RecordId.eq(record_id))
@@ -112,10 +131,19 @@ pub async fn fulfil(
         .await?;
     let Some(current) = found else { return Ok(None) };
     let from = DeadlineStatus::from_db(&current.status)?;
-    let to = if at <= current.due_at { DeadlineStatus::Met } else { DeadlineStatus::Missed };
+    let backdated = stated < now;
+    let recorded_on_time = now <= current.due_at;
+    let (to, met_at) = match (backdated, recorded_on_time) {
+        (false, _) if stated <= current.due_at => (DeadlineStatus::Met, stated),
+        (false, _) => (DeadlineStatus::Missed, stated),
+        (true, true) => (DeadlineStatus::Met, stated),
+        (true, false) => (DeadlineStatus::Missed, now),
+    };
+    let awaiting_confirmation = backdated && to == DeadlineStatus::Missed && stated <= current.due_at;
     let mut active = current.clone().into_active_model();
     active.status = Set(to.as_str().to_owned());
-    active.met_at = Set(Some(at));
+    active.met_at = Set(Some(met_at));
+    active.stated_at = Set(backdated.then_some(stated));
     active.updated_at = Set(now);
     active.version = Set(current.version + 1);
     let updated = active.update(db).await?;
@@ -127,10 +155,321 @@ pub async fn fulfil(
             .status(Some(from), to)
             .compact(current.compact_id)
             .concerning(current.owed_by_jurisdiction_id)
-            .payload(json!({ "kind": kind, "recordId": record_id, "fulfilledAt": at, "dueAt": current.due_at })),
+            .payload(json!({
+                "kind": kind, "recordId": record_id, "fulfilledAt": met_at, "recordedAt": now,
+                "statedAt": backdated.then_some(stated), "dueAt": current.due_at,
+                "awaitingConfirmation": awaiting_confirmation,
+            })),
     )
     .await?;
+    if awaiting_confirmation {
+        events::append(
+            db,
+            viewer,
+            now,
+            NewEvent::new(RecordType::Deadline, current.id, "STATED_DATE_TO_CONFIRM")
+                .compact(current.compact_id)
+                .concerning(confirmers(db, &current).await?)
+                .payload(json!({ "kind": kind, "recordId": record_id, "statedAt": stated, "recordedAt": now,
+                                 "dueAt": current.due_at })),
+        )
+        .await?;
+    }
+    if from == DeadlineStatus::Pending && to == DeadlineStatus::Missed {
+        crate::domain::claims::apply_consequence(db, &Viewer::system(), now, &updated).await?;
+    }
     Ok(Some(updated))
+}
+
+/// The jurisdictions that may confirm a date stated for `d`: the other party of a claim, and the compact's
+/// coordinating jurisdiction.
+async fn confirmers(db: &impl ConnectionTrait, d: &deadline::Model) -> AppResult<Vec<Uuid>> {
+    let mut out = Vec::new();
+    if RecordType::from_db(&d.record_type)? == RecordType::Claim
+        && let Some(c) = claim::Entity::find_by_id(d.record_id).one(db).await?
+    {
+        out.extend(
+            [c.requesting_jurisdiction_id, c.assisting_jurisdiction_id]
+                .into_iter()
+                .filter(|j| Some(*j) != d.owed_by_jurisdiction_id),
+        );
+    }
+    if let Some(compact_id) = d.compact_id
+        && let Some(c) = compact::Entity::find_by_id(compact_id).one(db).await?
+    {
+        out.extend(c.coordinating_jurisdiction_id);
+    }
+    Ok(out)
+}
+
+/// Confirms the date a party stated for a step it recorded late: by the other party of the claim, or by the
+/// compact's coordinator, never by the party that owes it. A deadline whose stated date was on time becomes `MET`
+/// at that date.
+pub async fn confirm_stated_date(
+    db: &impl TransactionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    deadline_id: Uuid,
+) -> AppResult<deadline::Model> {
+    viewer.require_authenticated()?;
+    let txn = events::begin(db).await?;
+    let current = load_visible(&txn, viewer, deadline_id).await?;
+    if current.stated_at.is_none() {
+        return Err(AppError::bad_input("deadlineId", "no date was stated for this deadline's step"));
+    }
+    if current.stated_confirmed_at.is_some() {
+        return Err(AppError::Conflict("the stated date is already confirmed".into()));
+    }
+    if current.owed_by_jurisdiction_id.is_some_and(|j| viewer.represents(j)) {
+        return Err(AppError::forbidden("the party that stated a date cannot confirm it; the other party does"));
+    }
+    let coordinates = current.compact_id.is_some_and(|c| viewer.has_compact_role(Role::Coordinator, c));
+    let allowed = coordinates || confirmers(&txn, &current).await?.into_iter().any(|j| viewer.represents(j));
+    if !allowed {
+        return Err(AppError::forbidden(
+            "only the other party of the claim or the compact's coordinator may confirm a stated date",
+        ));
+    }
+    let updated = confirm(&txn, viewer, now, &current).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Confirms the stated date of `current` (the caller has checked who may): `MET` at that date when it was on time.
+pub async fn confirm(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    current: &deadline::Model,
+) -> AppResult<deadline::Model> {
+    let Some(stated) = current.stated_at else { return Ok(current.clone()) };
+    let from = DeadlineStatus::from_db(&current.status)?;
+    let met = from == DeadlineStatus::Missed && current.met_at.is_some() && stated <= current.due_at;
+    let mut active = current.clone().into_active_model();
+    active.stated_confirmed_at = Set(Some(now));
+    active.stated_confirmed_by_subject = Set(Some(viewer.subject.clone()));
+    if met {
+        active.status = Set(DeadlineStatus::Met.as_str().to_owned());
+        active.met_at = Set(Some(stated));
+    }
+    active.updated_at = Set(now);
+    active.version = Set(current.version + 1);
+    let updated = active.update(db).await?;
+    let mut event = NewEvent::new(RecordType::Deadline, current.id, "STATED_DATE_CONFIRMED")
+        .compact(current.compact_id)
+        .concerning(current.owed_by_jurisdiction_id)
+        .payload(json!({ "kind": current.kind, "recordId": current.record_id, "statedAt": stated,
+                         "dueAt": current.due_at }));
+    if met {
+        event = event.status(Some(from), DeadlineStatus::Met);
+    }
+    events::append(db, viewer, now, event).await?;
+    Ok(updated)
+}
+
+/// Loads a deadline the viewer may see, locked for a change on PostgreSQL, or `NOT_FOUND`.
+async fn load_visible(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<deadline::Model> {
+    deadline::Entity::find_by_id(id)
+        .filter(deadlines_visible_to(viewer))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("deadline", id))?;
+    crate::domain::versioned::lock::<deadline::Entity>(db, id, "deadline").await
+}
+
+/// The reimbursement due dates the parties may extend by agreement (Utah R704-2-10(5)(b)).
+const EXTENDABLE: [DeadlineKind; 4] =
+    [DeadlineKind::NoticeOfIntent, DeadlineKind::RequestPackage, DeadlineKind::BillingLimit, DeadlineKind::Payment];
+
+/// A proposed extension of a due date.
+#[derive(Debug, Clone, InputObject)]
+pub struct ProposeDeadlineExtensionInput {
+    /// The deadline: a reimbursement due date (`NOTICE_OF_INTENT`, `REQUEST_PACKAGE`, `BILLING_LIMIT`, `PAYMENT`)
+    /// that has not passed.
+    pub deadline_id: ID,
+    /// The new due date: later than the current one, and at most 3,650 days after it.
+    pub due_at: DateTimeScalar,
+    /// Why, as the parties agreed it. 1 to 2,000 characters.
+    pub reason: String,
+}
+
+/// The other party's answer to a proposed extension.
+#[derive(Debug, Clone, InputObject)]
+pub struct AnswerDeadlineExtensionInput {
+    /// The proposed extension.
+    pub extension_id: ID,
+    /// True to agree (the deadline moves), false to decline.
+    pub agree: bool,
+}
+
+/// Proposes to extend a reimbursement due date. Either party of the claim proposes; a new proposal replaces an
+/// unanswered one (as `SUPERSEDED`). Nothing moves until the other party agrees.
+pub async fn propose_extension(
+    db: &impl TransactionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    input: ProposeDeadlineExtensionInput,
+) -> AppResult<deadline_extension::Model> {
+    viewer.require_authenticated()?;
+    let deadline_id = validate::id("deadlineId", &input.deadline_id)?;
+    let reason = validate::text("reason", &input.reason, 2000)?;
+    let due_at = input.due_at.0;
+    let txn = events::begin(db).await?;
+    let current = load_visible(&txn, viewer, deadline_id).await?;
+    let kind = DeadlineKind::from_db(&current.kind)?;
+    if !EXTENDABLE.contains(&kind) {
+        return Err(AppError::bad_input(
+            "deadlineId",
+            format!("{kind} is not a reimbursement due date; only those are extended by the parties' agreement"),
+        ));
+    }
+    let claim = claim::Entity::find_by_id(current.record_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("claim", current.record_id))?;
+    let parties = [claim.requesting_jurisdiction_id, claim.assisting_jurisdiction_id];
+    let Some(proposer) = parties.into_iter().find(|j| viewer.represents(*j)) else {
+        return Err(AppError::forbidden("only an authorized representative of a party to the claim proposes this"));
+    };
+    ensure_extendable(&current, now)?;
+    if due_at <= current.due_at || due_at > current.due_at + Duration::days(3650) {
+        return Err(AppError::bad_input(
+            "dueAt",
+            format!(
+                "the new due date is after the current one ({}) and at most 3650 days after it",
+                current.due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        ));
+    }
+    deadline_extension::Entity::update_many()
+        .col_expr(deadline_extension::Column::Status, Expr::value(ExtensionStatus::Superseded.as_str()))
+        .filter(deadline_extension::Column::DeadlineId.eq(deadline_id))
+        .filter(deadline_extension::Column::Status.eq(ExtensionStatus::Proposed.as_str()))
+        .exec(&txn)
+        .await?;
+    let id = Uuid::now_v7();
+    let model = deadline_extension::ActiveModel {
+        id: Set(id),
+        deadline_id: Set(deadline_id),
+        compact_id: Set(current.compact_id),
+        status: Set(ExtensionStatus::Proposed.as_str().to_owned()),
+        previous_due_at: Set(current.due_at),
+        due_at: Set(due_at),
+        reason: Set(reason.clone()),
+        proposed_by_jurisdiction_id: Set(proposer),
+        proposed_by_subject: Set(viewer.subject.clone()),
+        proposed_at: Set(now),
+        answered_by_jurisdiction_id: Set(None),
+        answered_by_subject: Set(None),
+        answered_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    events::append(
+        &txn,
+        viewer,
+        now,
+        NewEvent::new(RecordType::Deadline, deadline_id, "EXTENSION_PROPOSED")
+            .compact(current.compact_id)
+            .concerning(parties)
+            .payload(json!({ "extensionId": id, "kind": kind, "recordId": current.record_id,
+                             "dueAt": current.due_at, "proposedDueAt": due_at, "reason": reason })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+fn ensure_extendable(current: &deadline::Model, now: DateTime<Utc>) -> AppResult<()> {
+    let status = status_at(current, now)?;
+    if status != DeadlineStatus::Pending {
+        return Err(AppError::InvalidTransition { record: "deadline", action: "extend", current: status.to_string() });
+    }
+    Ok(())
+}
+
+/// The other party agrees to (the deadline moves, with its history kept) or declines a proposed extension.
+pub async fn answer_extension(
+    db: &impl TransactionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    input: AnswerDeadlineExtensionInput,
+) -> AppResult<(deadline_extension::Model, deadline::Model)> {
+    viewer.require_authenticated()?;
+    let id = validate::id("extensionId", &input.extension_id)?;
+    let txn = events::begin(db).await?;
+    let extension = deadline_extension::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("deadline extension", id))?;
+    let current = load_visible(&txn, viewer, extension.deadline_id)
+        .await
+        .map_err(|_| AppError::not_found("deadline extension", id))?;
+    let claim = claim::Entity::find_by_id(current.record_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("claim", current.record_id))?;
+    let parties = [claim.requesting_jurisdiction_id, claim.assisting_jurisdiction_id];
+    let Some(answerer) =
+        parties.into_iter().find(|j| viewer.represents(*j) && *j != extension.proposed_by_jurisdiction_id)
+    else {
+        return Err(AppError::forbidden(
+            "only the other party's authorized representative answers a proposed extension",
+        ));
+    };
+    let status = ExtensionStatus::from_db(&extension.status)?;
+    if status != ExtensionStatus::Proposed {
+        return Err(AppError::InvalidTransition {
+            record: "deadline extension",
+            action: if input.agree { "agree to" } else { "decline" },
+            current: status.to_string(),
+        });
+    }
+    if input.agree {
+        ensure_extendable(&current, now)?;
+    }
+    let to = if input.agree { ExtensionStatus::Agreed } else { ExtensionStatus::Declined };
+    let mut active = extension.clone().into_active_model();
+    active.status = Set(to.as_str().to_owned());
+    active.answered_by_jurisdiction_id = Set(Some(answerer));
+    active.answered_by_subject = Set(Some(viewer.subject.clone()));
+    active.answered_at = Set(Some(now));
+    let answered = active.update(&txn).await?;
+    let deadline = if input.agree {
+        let mut moved = current.clone().into_active_model();
+        moved.due_at = Set(extension.due_at);
+        moved.reminded_at = Set(None);
+        moved.reminders_sent = Set(0);
+        moved.note = Set(Some(format!("extended by agreement: {}", extension.reason)));
+        moved.updated_at = Set(now);
+        moved.version = Set(current.version + 1);
+        moved.update(&txn).await?
+    } else {
+        current.clone()
+    };
+    events::append(
+        &txn,
+        viewer,
+        now,
+        NewEvent::new(RecordType::Deadline, current.id, if input.agree { "EXTENDED" } else { "EXTENSION_DECLINED" })
+            .compact(current.compact_id)
+            .concerning(parties)
+            .payload(json!({ "extensionId": id, "kind": current.kind, "recordId": current.record_id,
+                             "previousDueAt": current.due_at, "dueAt": deadline.due_at })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((answered, deadline))
+}
+
+/// The extensions proposed for a deadline, oldest first.
+pub async fn extensions_of(db: &impl ConnectionTrait, deadline_id: Uuid) -> AppResult<Vec<deadline_extension::Model>> {
+    Ok(deadline_extension::Entity::find()
+        .filter(deadline_extension::Column::DeadlineId.eq(deadline_id))
+        .order_by_asc(deadline_extension::Column::ProposedAt)
+        .order_by_asc(deadline_extension::Column::Id)
+        .all(db)
+        .await?)
 }
 
 /// Starts a suspended deadline's clock again: the `kind` deadline of `record_id` that was set aside (`WAIVED`

@@ -633,7 +633,9 @@ fn hours(field: &str, value: Option<DecimalScalar>) -> AppResult<Option<String>>
     }
 }
 
-/// The assisting party keeps daily personnel hours, equipment hours and materials used.
+/// Either party keeps daily personnel hours, equipment hours and materials used: the requesting jurisdiction's
+/// incident commander under Utah R704-2-6(1)(b)(i), the assisting party's supervisors under the AACOG agreement
+/// (section 6, Conditions (e)). Each record says which party recorded it.
 pub async fn record_time(
     db: &impl TransactionTrait,
     viewer: &Viewer,
@@ -646,7 +648,12 @@ pub async fn record_time(
     }
     let txn = events::begin(db).await?;
     let current = load_locked(&txn, viewer, id).await?;
-    ensure_assisting(viewer, &current)?;
+    ensure_party(viewer, &current)?;
+    let party = if viewer.represents(current.requesting_jurisdiction_id) {
+        current.requesting_jurisdiction_id
+    } else {
+        current.assisting_jurisdiction_id
+    };
     let status = DeploymentStatus::from_db(&current.status)?;
     if matches!(status, DeploymentStatus::Preparing | DeploymentStatus::Cancelled | DeploymentStatus::Closed) {
         return Err(AppError::InvalidTransition {
@@ -688,6 +695,7 @@ pub async fn record_time(
             quantity: Set(quantity),
             description: Set(validate::optional_text(&field("description"), entry.description.as_deref(), 2000)?),
             recorded_by_subject: Set(viewer.subject.clone()),
+            recorded_by_jurisdiction_id: Set(Some(party)),
             created_at: Set(now),
         }
         .insert(&txn)
@@ -701,7 +709,7 @@ pub async fn record_time(
         NewEvent::new(RecordType::Deployment, id, "TIME_RECORDED")
             .compact(Some(current.compact_id))
             .concerning(parties(&current))
-            .payload(json!({ "entries": saved.len() })),
+            .payload(json!({ "entries": saved.len(), "recordedBy": party })),
     )
     .await?;
     txn.commit().await?;

@@ -758,8 +758,25 @@ pub async fn add_member(
     let resolution =
         validate::optional_text("authorizingResolution", input.authorizing_resolution.as_deref(), NAME_MAX)?;
     let txn = events::begin(db).await?;
-    load_compact(&txn, compact_id).await.map_err(|_| AppError::bad_input("compactId", "the compact does not exist"))?;
-    load_jurisdiction(&txn, "jurisdictionId", jurisdiction_id).await?;
+    let compact = load_compact(&txn, compact_id)
+        .await
+        .map_err(|_| AppError::bad_input("compactId", "the compact does not exist"))?;
+    let jurisdiction = load_jurisdiction(&txn, "jurisdictionId", jurisdiction_id).await?;
+    if let Some(kinds) = Policy::member_kinds_of(&compact)? {
+        let kind = JurisdictionKind::from_db(&jurisdiction.kind)?;
+        if !kinds.contains(&kind) {
+            let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+            return Err(AppError::bad_input(
+                "jurisdictionId",
+                format!(
+                    "{} is a {kind}; only {} may join {}",
+                    jurisdiction.name,
+                    names.join(" or "),
+                    compact.short_name
+                ),
+            ));
+        }
+    }
     let id = Uuid::now_v7();
     let model = membership::ActiveModel {
         id: Set(id),

@@ -130,6 +130,74 @@ string_enum! {
 }
 
 string_enum! {
+    /// The kind of attention a notification asks.
+    NotificationKind {
+        /// A deadline falls due soon.
+        DueSoon = "DUE_SOON",
+        /// A deadline was missed.
+        Missed = "MISSED",
+        /// A missed deadline's consequence was applied (a claim forfeited or flagged overdue).
+        ConsequenceApplied = "CONSEQUENCE_APPLIED",
+        /// Something awaits the jurisdiction's answer.
+        ActionNeeded = "ACTION_NEEDED",
+    }
+}
+
+string_enum! {
+    /// What a notification is about.
+    NotificationTopic {
+        /// A deadline the jurisdiction owes falls due soon (a reminder).
+        DeadlineDueSoon = "DEADLINE_DUE_SOON",
+        /// A deadline the jurisdiction owed was missed.
+        DeadlineMissed = "DEADLINE_MISSED",
+        /// A claim of the jurisdiction was forfeited.
+        ClaimForfeited = "CLAIM_FORFEITED",
+        /// A claim of the jurisdiction was flagged overdue.
+        ClaimFlaggedOverdue = "CLAIM_FLAGGED_OVERDUE",
+        /// An offer answers the jurisdiction's request: accept or reject it.
+        OfferToDecide = "OFFER_TO_DECIDE",
+        /// The other party proposed an amendment: acknowledge it.
+        AmendmentToAcknowledge = "AMENDMENT_TO_ACKNOWLEDGE",
+        /// The committee scheduled the hearing of the jurisdiction's dispute.
+        HearingScheduled = "HEARING_SCHEDULED",
+        /// The other party proposed to extend a due date: agree or decline.
+        ExtensionToAnswer = "EXTENSION_TO_ANSWER",
+        /// A date the other party stated for a late-recorded step awaits confirmation.
+        StatedDateToConfirm = "STATED_DATE_TO_CONFIRM",
+    }
+}
+
+string_enum! {
+    /// Where a notification's e-mail stands.
+    EmailStatus {
+        /// Not sent yet (or the server has no SMTP configured).
+        Pending = "PENDING",
+        /// Being sent by a server instance.
+        Sending = "SENDING",
+        /// Sent to the jurisdiction's contacts.
+        Sent = "SENT",
+        /// Given up after repeated failures.
+        Failed = "FAILED",
+        /// The jurisdiction has no contact with an e-mail address.
+        NoRecipient = "NO_RECIPIENT",
+    }
+}
+
+string_enum! {
+    /// The state of a proposed extension of a due date.
+    ExtensionStatus {
+        /// Proposed by one party; the other has not answered.
+        Proposed = "PROPOSED",
+        /// Agreed by the other party: the deadline moved.
+        Agreed = "AGREED",
+        /// Declined by the other party: the deadline did not move.
+        Declined = "DECLINED",
+        /// Replaced by a later proposal before it was answered.
+        Superseded = "SUPERSEDED",
+    }
+}
+
+string_enum! {
     /// The state of a membership.
     MembershipStatus {
         /// A member in good standing.
@@ -138,6 +206,14 @@ string_enum! {
         TerminationNoticed = "TERMINATION_NOTICED",
         /// No longer a member: no new requests or offers under the compact.
         Terminated = "TERMINATED",
+    }
+}
+
+impl MembershipStatus {
+    /// Whether a member with this status still takes part in requests, offers and incidents: until its termination
+    /// takes effect, a member that gave notice is bound like any other.
+    pub fn takes_part(self) -> bool {
+        self != MembershipStatus::Terminated
     }
 }
 

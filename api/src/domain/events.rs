@@ -121,6 +121,7 @@ pub async fn append(
     let mut jurisdictions = event.jurisdictions;
     jurisdictions.sort();
     jurisdictions.dedup();
+    crate::domain::notifications::on_event(db, viewer, &saved, &jurisdictions).await?;
     if !jurisdictions.is_empty() {
         let rows = jurisdictions.into_iter().map(|jurisdiction_id| event_jurisdiction::ActiveModel {
             event_id: Set(saved.id),

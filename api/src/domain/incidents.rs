@@ -15,8 +15,8 @@ use uuid::Uuid;
 use crate::auth::Viewer;
 use crate::domain::access::{can_see_incident, ensure_acts_for_or_coordinates, incidents_visible_to};
 use crate::domain::deadlines::{self, NewDeadline};
-use crate::domain::directory::{load_compact, membership_status_at};
-use crate::domain::enums::{DeadlineKind, DeclarationForm, IncidentKind, IncidentStatus, MembershipStatus, RecordType};
+use crate::domain::directory::load_compact;
+use crate::domain::enums::{DeadlineKind, DeclarationForm, IncidentKind, IncidentStatus, RecordType};
 use crate::domain::events::{self, NewEvent};
 use crate::domain::{validate, versioned};
 use crate::error::{AppError, AppResult};
@@ -81,23 +81,6 @@ pub async fn find_visible(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) 
     Ok(incident::Entity::find_by_id(id).filter(incidents_visible_to(viewer)).one(db).await?)
 }
 
-async fn active_member(
-    db: &impl ConnectionTrait,
-    compact_id: Uuid,
-    jurisdiction_id: Uuid,
-    now: DateTime<Utc>,
-) -> AppResult<bool> {
-    let found = membership::Entity::find()
-        .filter(membership::Column::CompactId.eq(compact_id))
-        .filter(membership::Column::JurisdictionId.eq(jurisdiction_id))
-        .one(db)
-        .await?;
-    Ok(match found {
-        Some(membership) => membership_status_at(&membership, now)? != MembershipStatus::Terminated,
-        None => false,
-    })
-}
-
 fn written_declaration_due(
     compact: Option<&compact::Model>,
     form: DeclarationForm,
@@ -142,7 +125,7 @@ pub async fn declare(
             let compact = load_compact(&txn, compact_id)
                 .await
                 .map_err(|_| AppError::bad_input("compactId", "the compact does not exist"))?;
-            if !active_member(&txn, compact_id, jurisdiction_id, now).await? {
+            if !crate::domain::requests::takes_part(&txn, compact_id, jurisdiction_id, now).await? {
                 return Err(AppError::bad_input(
                     "compactId",
                     "the jurisdiction is not an active member of this compact",

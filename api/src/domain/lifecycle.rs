@@ -85,6 +85,7 @@ pub fn claim(current: ClaimStatus, action: &'static str) -> AppResult<ClaimStatu
         (Open | NoticeFiled | NoticeAcknowledged | Submitted | Approved | Disputed | Resolved, "waive") => Ok(Waived),
         (Open | NoticeFiled | NoticeAcknowledged | Submitted, "withdraw") => Ok(Withdrawn),
         (Open | NoticeFiled | NoticeAcknowledged, "forfeit") => Ok(Forfeited),
+        (Submitted, "forfeit for a late package") => Ok(Forfeited),
         _ => Err(refuse("claim", action, current)),
     }
 }

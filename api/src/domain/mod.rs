@@ -16,6 +16,7 @@ pub mod incidents;
 pub mod inventory;
 pub mod lifecycle;
 pub mod money;
+pub mod notifications;
 pub mod offers;
 pub mod policy;
 pub mod requests;

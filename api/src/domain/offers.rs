@@ -24,9 +24,7 @@ use crate::domain::deadlines::{self, NewDeadline};
 use crate::domain::directory::load_compact;
 use crate::domain::enums::{AgreementStatus, DeadlineKind, DeploymentStatus, OfferStatus, RecordType, RequestStatus};
 use crate::domain::events::{self, NewEvent};
-use crate::domain::requests::{
-    ensure_requesting_party, fill_if_covered, is_active_member, load_for_update, refuse_ssn,
-};
+use crate::domain::requests::{ensure_requesting_party, fill_if_covered, load_for_update, refuse_ssn, takes_part};
 use crate::domain::{lifecycle, validate};
 use crate::error::{AppError, AppResult};
 use crate::scalars::{DateTime as DateTimeScalar, Decimal as DecimalScalar};
@@ -227,8 +225,10 @@ async fn ensure_can_answer(
     if j == request.requesting_jurisdiction_id {
         return Err(AppError::forbidden("the requesting party cannot answer its own request"));
     }
-    if !is_active_member(db, request.compact_id, j, now).await? {
-        return Err(AppError::forbidden("only an active member of the compact answers its requests"));
+    if !takes_part(db, request.compact_id, j, now).await? {
+        return Err(AppError::forbidden(
+            "only a member of the compact (one whose termination has not taken effect) answers its requests",
+        ));
     }
     let status = RequestStatus::from_db(&request.status)?;
     if status != RequestStatus::Open {

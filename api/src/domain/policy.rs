@@ -6,7 +6,7 @@ use entities::compact;
 use sea_orm::ActiveValue::Set;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::enums::{AfterActionFiler, PaymentClock};
+use crate::domain::enums::{AfterActionFiler, JurisdictionKind, PaymentClock};
 use crate::error::{AppError, AppResult};
 
 /// The rules of a compact (the defaults found in the sources are Utah R704-2 and the AACOG agreement). Hours and
@@ -70,6 +70,17 @@ pub struct Policy {
     #[serde(default)]
     #[graphql(default)]
     pub inventory_shared_with_members: bool,
+    /// Whether every request must state where the resources are to report (its staging location) and when each
+    /// line is needed (AACOG agreement section 6, Conditions (b): "the location where the resources are to be
+    /// dispatched, and the specific time by which such resources are needed").
+    #[serde(default)]
+    #[graphql(default)]
+    pub request_location_and_time_required: bool,
+    /// The kinds of jurisdiction that may be members; any kind when null. EMAC is a compact between states: only
+    /// `STATE` joins it, and a state acts through its emergency operations center. At most 10 kinds.
+    #[serde(default)]
+    #[graphql(validator(max_items = 10))]
+    pub member_kinds: Option<Vec<JurisdictionKind>>,
 }
 
 impl Policy {
@@ -84,6 +95,17 @@ impl Policy {
             Some(AfterActionFiler::AssistingParty) => assisting,
             Some(AfterActionFiler::RequestingParty) | None => requesting,
         })
+    }
+
+    /// The kinds of jurisdiction that may join a compact (any when `None`).
+    pub fn member_kinds_of(model: &compact::Model) -> AppResult<Option<Vec<JurisdictionKind>>> {
+        let Some(stored) = &model.member_kinds else { return Ok(None) };
+        let names = stored.as_array().ok_or_else(|| AppError::Internal("member_kinds is not a list".into()))?;
+        names
+            .iter()
+            .map(|n| JurisdictionKind::from_db(n.as_str().unwrap_or_default()))
+            .collect::<AppResult<Vec<_>>>()
+            .map(Some)
     }
 
     /// Reads the policy columns of a compact.
@@ -113,6 +135,8 @@ impl Policy {
             missed_deadline_forfeits: model.missed_deadline_forfeits,
             membership_termination_notice_days: model.membership_termination_notice_days,
             inventory_shared_with_members: model.inventory_shared_with_members,
+            request_location_and_time_required: model.request_location_and_time_required,
+            member_kinds: Self::member_kinds_of(model)?,
         })
     }
 
@@ -142,6 +166,13 @@ impl Policy {
         active.missed_deadline_forfeits = Set(self.missed_deadline_forfeits);
         active.membership_termination_notice_days = Set(self.membership_termination_notice_days);
         active.inventory_shared_with_members = Set(self.inventory_shared_with_members);
+        active.request_location_and_time_required = Set(self.request_location_and_time_required);
+        active.member_kinds = Set(self.member_kinds.as_ref().map(|kinds| {
+            let mut kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+            kinds.sort_unstable();
+            kinds.dedup();
+            serde_json::json!(kinds)
+        }));
     }
 
     /// Checks that every limit is a sensible positive number and that dependent rules come with what they need.
@@ -175,6 +206,12 @@ impl Policy {
                     format!("{field} must be between 1 and {max}, or null when the compact has no such rule"),
                 ));
             }
+        }
+        if self.member_kinds.as_ref().is_some_and(Vec::is_empty) {
+            return Err(AppError::bad_input(
+                "policy.memberKinds",
+                "memberKinds names at least one kind of jurisdiction, or is null when any kind may join",
+            ));
         }
         if self.payment_days.is_some() != self.payment_clock.is_some() {
             return Err(AppError::bad_input(

@@ -12,7 +12,7 @@ use entities::{
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    TransactionSession, TransactionTrait,
+    QueryOrder, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -22,8 +22,8 @@ use crate::domain::access::requests_visible_to;
 use crate::domain::deadlines::{self, NewDeadline};
 use crate::domain::directory::{load_compact, membership_status_at};
 use crate::domain::enums::{
-    DeadlineKind, DeploymentStatus, IncidentStatus, MembershipStatus, Priority, ProvidedBy, RecordType, RequestChannel,
-    RequestStatus, Role,
+    DeadlineKind, DeploymentStatus, IncidentStatus, Priority, ProvidedBy, RecordType, RequestChannel, RequestStatus,
+    Role,
 };
 use crate::domain::events::{self, NewEvent};
 use crate::domain::{lifecycle, validate, versioned};
@@ -205,8 +205,10 @@ pub async fn load_for_update(
     versioned::lock::<resource_request::Entity>(db, id, "resource request").await
 }
 
-/// Whether `jurisdiction_id` is an active member of `compact_id` at `now`.
-pub async fn is_active_member(
+/// Whether `jurisdiction_id` takes part in `compact_id` at `now`: an active member, or one that gave notice of
+/// termination that has not yet taken effect (the AACOG agreement: a member stays bound through the 90 days of
+/// notice).
+pub async fn takes_part(
     db: &impl ConnectionTrait,
     compact_id: Uuid,
     jurisdiction_id: Uuid,
@@ -218,7 +220,7 @@ pub async fn is_active_member(
         .one(db)
         .await?;
     Ok(match found {
-        Some(m) => membership_status_at(&m, now)? == MembershipStatus::Active,
+        Some(m) => membership_status_at(&m, now)?.takes_part(),
         None => false,
     })
 }
@@ -267,8 +269,11 @@ async fn recipients(
         if id == requesting {
             return Err(AppError::bad_input("recipientIds", "a request is not addressed to its own requesting party"));
         }
-        if !is_active_member(db, compact_id, id, now).await? {
-            return Err(AppError::bad_input("recipientIds", format!("{id} is not an active member of the compact")));
+        if !takes_part(db, compact_id, id, now).await? {
+            return Err(AppError::bad_input(
+                "recipientIds",
+                format!("{id} is not a member of the compact, or its termination has taken effect"),
+            ));
         }
         out.push(id);
     }
@@ -321,10 +326,10 @@ async fn insert_request(
     let compact = load_compact(db, compact_id)
         .await
         .map_err(|_| AppError::bad_input("compactId", "the compact does not exist"))?;
-    if !is_active_member(db, compact_id, requesting, now).await? {
+    if !takes_part(db, compact_id, requesting, now).await? {
         return Err(AppError::bad_input(
             "compactId",
-            "only an active member of the compact may request assistance under it",
+            "only a member of the compact (one whose termination has not taken effect) may request assistance under it",
         ));
     }
     let not_eligible = || {
@@ -516,6 +521,36 @@ async fn open(
     save_status(db, viewer, now, current, None, "open", "OPENED", |a, _| a.opened_at = Set(Some(now)), payload).await
 }
 
+/// `BAD_USER_INPUT` unless the request states where the resources report and when every line is needed, as the
+/// compact asks (AACOG agreement section 6, Conditions (b)).
+async fn ensure_location_and_time(
+    db: &impl ConnectionTrait,
+    current: &resource_request::Model,
+    compact: &compact::Model,
+) -> AppResult<()> {
+    if current.staging_location.as_deref().is_none_or(|l| l.trim().is_empty()) {
+        return Err(AppError::bad_input(
+            "stagingLocation",
+            format!(
+                "{} asks every request to state where the resources are to report: give a staging location",
+                compact.short_name
+            ),
+        ));
+    }
+    let lines = request_line_item::Entity::find()
+        .filter(request_line_item::Column::RequestId.eq(current.id))
+        .order_by_asc(request_line_item::Column::Position)
+        .all(db)
+        .await?;
+    if let Some((i, _)) = lines.iter().enumerate().find(|(_, l)| l.needed_by.is_none()) {
+        return Err(AppError::bad_input(
+            &format!("lineItems.{i}.neededBy"),
+            format!("{} asks every request to state the time by which each resource is needed", compact.short_name),
+        ));
+    }
+    Ok(())
+}
+
 async fn submit_in(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -524,6 +559,9 @@ async fn submit_in(
     compact: &compact::Model,
     expected_version: Option<i32>,
 ) -> AppResult<resource_request::Model> {
+    if compact.request_location_and_time_required {
+        ensure_location_and_time(db, current, compact).await?;
+    }
     let submitted = save_status(
         db,
         viewer,
@@ -608,7 +646,7 @@ pub async fn create_in(
     if !submit {
         return Ok(draft);
     }
-    if !is_active_member(txn, compact.id, requesting, now).await? {
+    if !takes_part(txn, compact.id, requesting, now).await? {
         return Err(AppError::forbidden("the requesting jurisdiction is no longer an active member of the compact"));
     }
     submit_in(txn, viewer, now, &draft, &compact, None).await
@@ -658,7 +696,7 @@ pub async fn submit(
     let current = load_for_update(&txn, viewer, id).await?;
     ensure_requesting_party(viewer, &current)?;
     let compact = load_compact(&txn, current.compact_id).await?;
-    if !is_active_member(&txn, compact.id, current.requesting_jurisdiction_id, now).await? {
+    if !takes_part(&txn, compact.id, current.requesting_jurisdiction_id, now).await? {
         return Err(AppError::forbidden("the requesting jurisdiction is no longer an active member of the compact"));
     }
     let model = submit_in(&txn, viewer, now, &current, &compact, input.expected_version).await?;
@@ -713,7 +751,14 @@ pub async fn confirm_in_writing(
     active.written_confirmed_at = Set(Some(received_at));
     active.updated_at = Set(now);
     versioned::update(&txn, active, id, current.version).await?;
-    let deadline = deadlines::fulfil(&txn, viewer, now, id, DeadlineKind::WrittenRequest, received_at).await?;
+    let mut deadline = deadlines::fulfil(&txn, viewer, now, id, DeadlineKind::WrittenRequest, received_at).await?;
+    // The coordinator receives the written request: when it records the date, that date is confirmed.
+    if let Some(d) = &deadline
+        && d.stated_at.is_some()
+        && viewer.has_compact_role(Role::Coordinator, current.compact_id)
+    {
+        deadline = Some(deadlines::confirm(&txn, viewer, now, d).await?);
+    }
     events::append(
         &txn,
         viewer,
@@ -1051,9 +1096,7 @@ pub async fn candidates(
         membership::Entity::find().filter(membership::Column::CompactId.eq(request.compact_id)).all(db).await?;
     let mut active = Vec::new();
     for m in members {
-        if m.jurisdiction_id != request.requesting_jurisdiction_id
-            && membership_status_at(&m, now)? == MembershipStatus::Active
-        {
+        if m.jurisdiction_id != request.requesting_jurisdiction_id && membership_status_at(&m, now)?.takes_part() {
             active.push(m.jurisdiction_id);
         }
     }

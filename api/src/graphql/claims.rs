@@ -10,6 +10,7 @@ use crate::domain::claims::{
     self as domain, ApproveClaimInput, ClaimStepInput, FileNoticeOfIntentInput, RecordPaymentInput,
     SubmitClaimPackageInput, WaiveReimbursementInput,
 };
+use crate::domain::deadlines::{self, AnswerDeadlineExtensionInput, ProposeDeadlineExtensionInput};
 use crate::domain::disputes::{
     self, CastCommitteeVoteInput, EscalateDisputeInput, FileDisputeInput, IssueDecisionInput, ResolveDisputeInput,
     ScheduleHearingInput,
@@ -22,7 +23,7 @@ use crate::graphql::connection::{Window, connection, paginate};
 use crate::graphql::loaders::{
     AgreementById, DeadlinesOf, DisputesOf, DocumentsOf, InvoiceLinesOf, PaymentsOf, VotesOf,
 };
-use crate::graphql::missions::{Agreement, Deadline, Document};
+use crate::graphql::missions::{Agreement, Deadline, DeadlineExtension, Document};
 use crate::graphql::ordering::{ClaimOrderField, OrderBy, order_of};
 use crate::graphql::types::{Compact, EventConnection, Jurisdiction, history, loaders};
 use crate::graphql::{RoleGuard, state, viewer};
@@ -34,6 +35,19 @@ fn id(uuid: uuid::Uuid) -> ID {
 
 fn amount(text: &str) -> Result<Decimal> {
     Ok(Decimal(money::stored(text)?))
+}
+
+/// One item a waiver gives up.
+#[derive(SimpleObject)]
+pub struct WaivedItem {
+    /// The cost category.
+    pub category: CostCategory,
+    /// What was waived.
+    pub description: String,
+    /// The amount, for a waived invoice line. Null for an item named before there was an invoice.
+    pub amount: Option<Decimal>,
+    /// The waived invoice line. Null for an item named before there was an invoice.
+    pub line_id: Option<ID>,
 }
 
 /// The money of a claim, computed from its invoice and payments.
@@ -202,6 +216,23 @@ impl Claim {
     /// The written waiver of the whole claim.
     async fn waiver_statement(&self) -> Option<&str> {
         self.0.waiver_statement.as_deref()
+    }
+    /// Each item the waivers of this claim give up (Utah R704-2-11(2): a waiver specifies each item waived):
+    /// waived invoice lines, the items a whole waiver named, or what a donated offer gave without fee.
+    async fn waived_items(&self) -> Vec<WaivedItem> {
+        let items = self.0.waiver_items.as_ref().and_then(|v| v.as_array().cloned()).unwrap_or_default();
+        items
+            .iter()
+            .map(|item| WaivedItem {
+                category: item
+                    .get("category")
+                    .and_then(|c| serde_json::from_value::<CostCategory>(c.clone()).ok())
+                    .unwrap_or(CostCategory::Other),
+                description: item.get("description").and_then(|d| d.as_str()).unwrap_or_default().to_owned(),
+                amount: item.get("amount").and_then(|a| a.as_str()).and_then(|a| money::stored(a).ok()).map(Decimal),
+                line_id: item.get("lineId").and_then(|l| l.as_str()).map(|l| ID(l.to_owned())),
+            })
+            .collect()
     }
     /// The disputes the caller may see.
     async fn disputes(&self, ctx: &Context<'_>) -> Result<Vec<Dispute>> {
@@ -588,6 +619,34 @@ pub struct ClaimPayload {
     pub claim: Claim,
 }
 
+/// The result of a proposal or an answer about an extension.
+#[derive(SimpleObject)]
+pub struct DeadlineExtensionPayload {
+    /// The extension as it is after the change.
+    pub extension: DeadlineExtension,
+    /// The deadline as it is after the change (moved when the extension was agreed).
+    pub deadline: Deadline,
+}
+
+/// The result of a change to a deadline.
+#[derive(SimpleObject)]
+pub struct DeadlinePayload {
+    /// The deadline as it is after the change.
+    pub deadline: Deadline,
+}
+
+/// Which deadline's stated date to confirm.
+#[derive(Debug, Clone, InputObject)]
+pub struct ConfirmStatedDateInput {
+    /// The deadline whose step was recorded with an earlier stated date.
+    pub deadline_id: ID,
+}
+
+async fn deadline_by_id(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Deadline> {
+    let found = entities::deadline::Entity::find_by_id(id).one(&state(ctx).db).await?;
+    Ok(Deadline(found.ok_or_else(|| AppError::not_found("deadline", id))?))
+}
+
 /// The result of a mutation on a dispute.
 #[derive(SimpleObject)]
 pub struct DisputePayload {
@@ -686,6 +745,44 @@ impl ClaimMutation {
         #[graphql(desc = "What to do.")] input: WaiveReimbursementInput,
     ) -> Result<ClaimPayload> {
         Ok(ClaimPayload { claim: Claim(domain::waive(&state(ctx).db, viewer(ctx), now!(ctx), input).await?) })
+    }
+
+    /// Either party of a claim proposes to extend one of its reimbursement due dates (Utah R704-2-10(5)(b)); the
+    /// deadline moves only when the other party agrees. A new proposal replaces an unanswered one.
+    #[graphql(guard = "RoleGuard::any_of(&[Role::AuthorizedRepresentative])")]
+    async fn propose_deadline_extension(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: ProposeDeadlineExtensionInput,
+    ) -> Result<DeadlineExtensionPayload> {
+        let extension = deadlines::propose_extension(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let deadline = deadline_by_id(ctx, extension.deadline_id).await?;
+        Ok(DeadlineExtensionPayload { extension: DeadlineExtension(extension), deadline })
+    }
+
+    /// The other party agrees to a proposed extension (the deadline moves; its reminders start again) or declines
+    /// it.
+    #[graphql(guard = "RoleGuard::any_of(&[Role::AuthorizedRepresentative])")]
+    async fn answer_deadline_extension(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: AnswerDeadlineExtensionInput,
+    ) -> Result<DeadlineExtensionPayload> {
+        let (extension, deadline) = deadlines::answer_extension(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        Ok(DeadlineExtensionPayload { extension: DeadlineExtension(extension), deadline: Deadline(deadline) })
+    }
+
+    /// The other party of a claim, or the compact's coordinator, confirms the earlier date the owing party stated
+    /// for a step it recorded late; a deadline whose stated date was on time becomes `MET` at that date.
+    #[graphql(guard = "RoleGuard::any_of(&[Role::AuthorizedRepresentative, Role::Coordinator])")]
+    async fn confirm_stated_date(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: ConfirmStatedDateInput,
+    ) -> Result<DeadlinePayload> {
+        let deadline_id = validate::id("deadlineId", &input.deadline_id)?;
+        let deadline = deadlines::confirm_stated_date(&state(ctx).db, viewer(ctx), now!(ctx), deadline_id).await?;
+        Ok(DeadlinePayload { deadline: Deadline(deadline) })
     }
 
     /// The assisting party withdraws its claim.

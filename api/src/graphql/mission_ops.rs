@@ -876,7 +876,9 @@ impl MissionMutation {
         Ok(DeploymentPayload { deployment: Deployment(row) })
     }
 
-    /// The assisting party records daily personnel hours, equipment hours and materials used.
+    /// Either party records daily personnel hours, equipment hours and materials used (Utah R704-2-6(1)(b)(i): the
+    /// requesting jurisdiction's incident commander keeps them; AACOG: the assisting party's supervisors). Each
+    /// record says which party recorded it.
     #[graphql(guard = "RoleGuard::any_of(&[Role::AuthorizedRepresentative])")]
     async fn record_time(
         &self,

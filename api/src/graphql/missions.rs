@@ -911,6 +911,15 @@ impl TimeRecord {
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
+    /// The party that recorded it: the requesting jurisdiction (its incident commander, Utah R704-2-6(1)(b)(i)) or
+    /// the assisting one. Null for records kept before the recording party was stored (those were the assisting
+    /// party's).
+    async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
+        match self.0.recorded_by_jurisdiction_id {
+            Some(id) => Ok(Some(crate::graphql::types::jurisdiction_by_id(ctx, id).await?)),
+            None => Ok(None),
+        }
+    }
 }
 
 /// A line of a jurisdiction's inventory.
@@ -1054,9 +1063,77 @@ impl Deadline {
     async fn status(&self, ctx: &Context<'_>) -> Result<DeadlineStatus> {
         Ok(status_at(&self.0, state(ctx).clock.now())?)
     }
-    /// When the owed step was done (late ones keep their time too).
+    /// When the owed step was done (late ones keep their time too). A step recorded late keeps the time it was
+    /// recorded here until its stated date is confirmed.
     async fn met_at(&self) -> Option<DateTime> {
         self.0.met_at.map(Into::into)
+    }
+    /// The earlier date the owing party stated for the step (a `receivedAt` or `paidAt` before it was recorded).
+    /// The deadline is judged by when the step was recorded until the other party or the coordinator confirms
+    /// this date (`confirmStatedDate`). Null when no earlier date was stated.
+    async fn stated_at(&self) -> Option<DateTime> {
+        self.0.stated_at.map(Into::into)
+    }
+    /// When the stated date was confirmed. Null while it is not (or none was stated).
+    async fn stated_confirmed_at(&self) -> Option<DateTime> {
+        self.0.stated_confirmed_at.map(Into::into)
+    }
+    /// Why the deadline was set aside, restarted or extended, when it was.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    /// The extensions proposed for it (Utah R704-2-10(5)(b)), oldest first: agreed ones moved `dueAt`, and each
+    /// keeps the due date it moved from.
+    async fn extensions(&self, ctx: &Context<'_>) -> Result<Vec<DeadlineExtension>> {
+        let found = crate::domain::deadlines::extensions_of(&state(ctx).db, self.0.id).await?;
+        Ok(found.into_iter().map(DeadlineExtension).collect())
+    }
+}
+
+/// A proposed extension of a deadline.
+pub struct DeadlineExtension(pub entities::deadline_extension::Model);
+
+/// An extension of a reimbursement due date, proposed by one party and agreed or declined by the other.
+#[Object]
+impl DeadlineExtension {
+    /// Opaque, stable id.
+    async fn id(&self) -> ID {
+        id(self.0.id)
+    }
+    /// Where the proposal stands.
+    async fn status(&self) -> Result<crate::domain::enums::ExtensionStatus> {
+        Ok(crate::domain::enums::ExtensionStatus::from_db(&self.0.status)?)
+    }
+    /// The due date when it was proposed.
+    async fn previous_due_at(&self) -> DateTime {
+        self.0.previous_due_at.into()
+    }
+    /// The proposed due date.
+    async fn due_at(&self) -> DateTime {
+        self.0.due_at.into()
+    }
+    /// Why.
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+    /// The party that proposed it.
+    async fn proposed_by(&self, ctx: &Context<'_>) -> Result<Jurisdiction> {
+        crate::graphql::types::jurisdiction_by_id(ctx, self.0.proposed_by_jurisdiction_id).await
+    }
+    /// When it was proposed.
+    async fn proposed_at(&self) -> DateTime {
+        self.0.proposed_at.into()
+    }
+    /// The party that answered it. Null while unanswered.
+    async fn answered_by(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
+        match self.0.answered_by_jurisdiction_id {
+            Some(j) => jurisdiction(ctx, j).await,
+            None => Ok(None),
+        }
+    }
+    /// When it was answered. Null while unanswered.
+    async fn answered_at(&self) -> Option<DateTime> {
+        self.0.answered_at.map(Into::into)
     }
 }
 

@@ -13,6 +13,7 @@ pub mod loaders;
 pub mod mission_ops;
 pub mod missions;
 pub mod node;
+pub mod notifications;
 pub mod ordering;
 pub mod sandbox;
 pub mod subscriptions;
@@ -20,7 +21,7 @@ pub mod types;
 pub mod viewer;
 
 use async_graphql::extensions::Tracing;
-use async_graphql::{Context, Guard, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{Context, Guard, MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::auth::Viewer;
 use crate::domain::enums::Role;
@@ -41,6 +42,7 @@ pub struct QueryRoot(
     node::NodeQuery,
     changes::ChangeQuery,
     sandbox::SandboxQuery,
+    notifications::NotificationQuery,
 );
 
 /// Every mutation.
@@ -53,13 +55,20 @@ pub struct MutationRoot(
     claims::ClaimMutation,
     edxl::EdxlMutation,
     sandbox::SandboxMutation,
+    notifications::NotificationMutation,
 );
 
-/// The executable schema.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, subscriptions::SubscriptionRoot>;
+/// Live updates over WebSocket at `/graphql` (`graphql-transport-ws` or the legacy `graphql-ws` protocol), with
+/// the bearer token in the `connection_init` payload as `Authorization`.
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(subscriptions::StatusSubscription, notifications::NotificationSubscription);
 
-fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, subscriptions::SubscriptionRoot> {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), subscriptions::SubscriptionRoot)
+/// The executable schema.
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
 }
 
 /// Who a schema serves: in the production profile the public one has no introspection and no field suggestions;

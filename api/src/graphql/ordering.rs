@@ -379,7 +379,12 @@ pub fn memberships() -> Order {
     Order::new("JOINED_ON.ASC").key(col(Column::JoinedOn), Kind::Date, false).then_id(col(Column::Id))
 }
 
-/// A record's history: in sequence.
+/// Notifications, newest first.
+pub fn notifications() -> Order {
+    Order::new("NOTIFICATION.DESC").key(col(entities::notification::Column::Id), Kind::Int, true)
+}
+
+/// A record's history, oldest first.
 pub fn history() -> Order {
     Order::new("SEQUENCE.ASC").key(col(event::Column::Id), Kind::Int, false)
 }

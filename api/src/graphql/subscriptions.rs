@@ -223,14 +223,14 @@ where
     if found.is_some() { Ok(()) } else { Err(AppError::not_found(record, id).into()) }
 }
 
-/// Live updates.
+/// Live status changes.
 #[derive(Default)]
-pub struct SubscriptionRoot;
+pub struct StatusSubscription;
 
 /// Live updates over WebSocket at `/graphql` (`graphql-transport-ws` or the legacy `graphql-ws` protocol), with
 /// the bearer token in the `connection_init` payload as `Authorization`.
-#[Subscription(name = "Subscription")]
-impl SubscriptionRoot {
+#[Subscription]
+impl StatusSubscription {
     /// Every status change the caller may see (a jurisdiction never receives another's private records), oldest
     /// first. Pass `after` to first receive what was missed since that sequence.
     #[graphql(guard = "RoleGuard::authenticated()")]
