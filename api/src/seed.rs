@@ -87,6 +87,9 @@ struct SeedCompact {
     coordinator: Option<String>,
     description: Option<String>,
     mission_numbers_required: bool,
+    /// The key of the next tier's compact.
+    #[serde(default)]
+    next_tier: Option<String>,
     policy: Policy,
     members: Vec<SeedMember>,
     /// The dispute committee's roster.
@@ -242,6 +245,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Seed
             description: Set(c.description.clone()),
             coordinating_jurisdiction_id: Set(coordinator),
             mission_numbers_required: Set(c.mission_numbers_required),
+            next_tier_compact_id: Set(c.next_tier.as_deref().map(|k| seed_id("compact", k))),
             created_at: Set(now),
             updated_at: Set(now),
             version: Set(1),

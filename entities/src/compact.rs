@@ -40,6 +40,7 @@ pub struct Model {
     pub inventory_shared_with_members: bool,
     pub request_location_and_time_required: bool,
     pub member_kinds: Option<Json>,
+    pub next_tier_compact_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

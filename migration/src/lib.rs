@@ -15,6 +15,7 @@ mod m20261203_000009_written_request_policy;
 mod m20261203_000010_after_action_filer;
 mod m20261203_000011_billing_limit;
 mod m20261203_000012_fidelity_and_notifications;
+mod m20261203_000013_compact_tiers;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_after_action_filer::Migration),
             Box::new(m20261203_000011_billing_limit::Migration),
             Box::new(m20261203_000012_fidelity_and_notifications::Migration),
+            Box::new(m20261203_000013_compact_tiers::Migration),
         ]
     }
 }

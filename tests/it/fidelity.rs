@@ -696,3 +696,62 @@ async fn notification_email_reaches_the_jurisdictions_contacts_through_a_real_sm
     let status = app.ok(&slco, NOTIFICATIONS, json!({})).await;
     assert_eq!(status["notifications"]["edges"][0]["node"]["emailStatus"], "SENT");
 }
+
+#[tokio::test]
+async fn connecticut_shares_resources_in_tiers_region_then_state_then_emac() {
+    let app = TestApp::seeded().await;
+    let admin = app.admin();
+    let tiers = r#"query ($id: ID!) { compact(id: $id) { shortName kind coordinatingJurisdiction { name }
+      members(first: 100) { edges { node { jurisdiction { region } } } }
+      nextTier { shortName kind nextTier { shortName kind nextTier { shortName } } } } }"#;
+    // Each DEMHS region's plan holds the municipalities of that region and leads to the intrastate compact, which
+    // leads to EMAC.
+    for n in 1..=5 {
+        let region = app.ok(&admin, tiers, json!({ "id": seed("compact", &format!("ct-demhs-region-{n}")) })).await;
+        let compact = &region["compact"];
+        assert_eq!(compact["kind"], "REGIONAL");
+        assert_eq!(compact["coordinatingJurisdiction"]["name"], "State of Connecticut");
+        let members = compact["members"]["edges"].as_array().unwrap();
+        assert!(!members.is_empty(), "{region}");
+        let name = format!("DEMHS Region {n}");
+        assert!(members.iter().all(|m| m["node"]["jurisdiction"]["region"] == name.as_str()), "{region}");
+        assert_eq!(compact["nextTier"]["shortName"], "CT IMAC");
+        assert_eq!(compact["nextTier"]["kind"], "INTRASTATE");
+        assert_eq!(compact["nextTier"]["nextTier"]["shortName"], "EMAC");
+        assert_eq!(compact["nextTier"]["nextTier"]["kind"], "INTERSTATE");
+        assert!(compact["nextTier"]["nextTier"]["nextTier"].is_null());
+    }
+    // Within a region, a town asks its neighbours directly; a town of another region is not a member.
+    let stamford = rep(&app, "stamford");
+    let declare = r#"mutation ($input: DeclareIncidentInput!) { declareIncident(input: $input) { incident { id } } }"#;
+    let incident = app
+        .ok(
+            &stamford,
+            declare,
+            json!({ "input": { "name": "Mill River flooding", "kind": "DISASTER",
+            "compactId": seed("compact", "ct-demhs-region-1"), "declarationForm": "WRITTEN" } }),
+        )
+        .await["declareIncident"]["incident"]["id"]
+        .clone();
+    let request = |recipient: &str| {
+        json!({ "input": { "compactId": seed("compact", "ct-demhs-region-1"), "incidentId": incident,
+            "recipientIds": [seed("jurisdiction", recipient)],
+            "lineItems": [{ "resourceTypeId": seed("resource-type", "engine-fire-wildland-3"), "quantity": 1 }] } })
+    };
+    let created = app.ok(&stamford, CREATE, request("norwalk")).await;
+    let id = created["createResourceRequest"]["resourceRequest"]["id"].clone();
+    let submitted = app.ok(&stamford, SUBMIT, json!({ "input": { "requestId": id } })).await;
+    assert_eq!(submitted["submitResourceRequest"]["resourceRequest"]["status"], "OPEN");
+    app.fails(Some(&stamford), CREATE, request("hartford"), "BAD_USER_INPUT").await;
+    // Tiers never lead back: EMAC cannot name a region as its next tier, and a compact not its own.
+    let update = "mutation ($input: UpdateCompactInput!) { updateCompact(input: $input) { compact { id } } }";
+    for (compact, next) in [("emac", "ct-demhs-region-1"), ("ct-imac", "ct-imac")] {
+        let input = json!({ "input": { "id": seed("compact", compact), "nextTierCompactId": seed("compact", next) } });
+        let body = app.fails(Some(&admin), update, input, "BAD_USER_INPUT").await;
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains("lead back"), "{body}");
+    }
+    let unknown = json!({ "input": { "id": seed("compact", "emac"), "nextTierCompactId": uuid::Uuid::nil() } });
+    app.fails(Some(&admin), update, unknown, "BAD_USER_INPUT").await;
+    let ends = json!({ "input": { "id": seed("compact", "ct-imac"), "nextTierCompactId": null } });
+    app.ok(&admin, update, ends).await;
+}

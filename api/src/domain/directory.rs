@@ -123,6 +123,9 @@ pub struct CreateCompactInput {
     /// Whether requests need a mission number from the coordinator before sourcing opens.
     #[graphql(default)]
     pub mission_numbers_required: bool,
+    /// The compact of the next tier: where a request goes when this compact's members cannot fill it (a region's
+    /// plan, then the intrastate compact, then EMAC). None when omitted.
+    pub next_tier_compact_id: Option<ID>,
     /// The compact's rules and time limits.
     pub policy: Policy,
 }
@@ -146,6 +149,8 @@ pub struct UpdateCompactInput {
     pub coordinating_jurisdiction_id: MaybeUndefined<ID>,
     /// Whether mission numbers are required.
     pub mission_numbers_required: Option<bool>,
+    /// New next tier; null removes it. A tier never leads back to the compact itself.
+    pub next_tier_compact_id: MaybeUndefined<ID>,
     /// The whole new policy (replaces the old one; deadlines already running keep their due dates).
     pub policy: Option<Policy>,
 }
@@ -621,11 +626,15 @@ pub async fn create_compact(
         .as_ref()
         .map(|id| validate::id("coordinatingJurisdictionId", id))
         .transpose()?;
+    let next_tier = input.next_tier_compact_id.as_ref().map(|id| validate::id("nextTierCompactId", id)).transpose()?;
     let txn = events::begin(db).await?;
     if let Some(coordinator) = coordinator {
         load_jurisdiction(&txn, "coordinatingJurisdictionId", coordinator).await?;
     }
     let id = Uuid::now_v7();
+    if let Some(next) = next_tier {
+        ensure_tier(&txn, id, next).await?;
+    }
     let mut active = compact::ActiveModel {
         id: Set(id),
         name: Set(validate::text("name", &input.name, NAME_MAX)?),
@@ -635,6 +644,7 @@ pub async fn create_compact(
         description: Set(validate::optional_text("description", input.description.as_deref(), TEXT_MAX)?),
         coordinating_jurisdiction_id: Set(coordinator),
         mission_numbers_required: Set(input.mission_numbers_required),
+        next_tier_compact_id: Set(next_tier),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
@@ -654,6 +664,22 @@ pub async fn create_compact(
     .await?;
     txn.commit().await?;
     Ok(model)
+}
+
+/// `BAD_USER_INPUT` unless `next` is an existing compact whose chain of tiers never leads back to `compact_id`.
+async fn ensure_tier(db: &impl ConnectionTrait, compact_id: Uuid, next: Uuid) -> AppResult<()> {
+    let refuse = |message: &str| AppError::bad_input("nextTierCompactId", message.to_owned());
+    let mut at = Some(next);
+    for _ in 0..32 {
+        let Some(current) = at else { return Ok(()) };
+        if current == compact_id {
+            return Err(refuse("the tiers would lead back to this compact"));
+        }
+        let found = compact::Entity::find_by_id(current).one(db).await?;
+        let Some(found) = found else { return Err(refuse("the next tier is not a compact")) };
+        at = found.next_tier_compact_id;
+    }
+    Err(refuse("the chain of tiers is longer than 32 compacts"))
 }
 
 /// Updates a compact and, when given, replaces its policy.
@@ -707,6 +733,19 @@ pub async fn update_compact(
     if let Some(required) = input.mission_numbers_required {
         changed.insert("missionNumbersRequired".into(), json!(required));
         active.mission_numbers_required = Set(required);
+    }
+    match &input.next_tier_compact_id {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => {
+            changed.insert("nextTierCompactId".into(), serde_json::Value::Null);
+            active.next_tier_compact_id = Set(None);
+        }
+        MaybeUndefined::Value(next) => {
+            let next = validate::id("nextTierCompactId", next)?;
+            ensure_tier(&txn, id, next).await?;
+            changed.insert("nextTierCompactId".into(), json!(next));
+            active.next_tier_compact_id = Set(Some(next));
+        }
     }
     let mut action = "UPDATED";
     if let Some(policy) = &input.policy {

@@ -285,6 +285,15 @@ impl Compact {
     async fn mission_numbers_required(&self) -> bool {
         self.0.mission_numbers_required
     }
+    /// The next tier: the compact a request goes to when this one's members cannot fill it (Connecticut: a DEMHS
+    /// region's plan, then the intrastate compact, then EMAC through the state).
+    /// Null for the last tier.
+    async fn next_tier(&self, ctx: &Context<'_>) -> Result<Option<Compact>> {
+        match self.0.next_tier_compact_id {
+            Some(id) => Ok(Some(compact_by_id(ctx, id).await?)),
+            None => Ok(None),
+        }
+    }
     /// The compact's rules and time limits.
     async fn policy(&self) -> Result<Policy> {
         Ok(Policy::from_model(&self.0)?)
