@@ -559,6 +559,10 @@ async fn notifications_reach_the_representatives_who_owe_the_step_and_no_one_els
     assert_eq!(theirs["unreadNotificationCount"].as_u64().unwrap(), unread);
     let unread_only = app.ok(&utco, NOTIFICATIONS, json!({ "filter": { "unreadOnly": true } })).await;
     assert_eq!(unread_only["notifications"]["totalCount"].as_u64().unwrap(), unread - 1);
+    // The README's query, as published.
+    let published = app.ok(&utco, &crate::support::readme_example("notifications"), json!({})).await;
+    assert_eq!(published["notifications"]["totalCount"].as_u64().unwrap(), unread - 1, "{published}");
+    assert!(published["notifications"]["edges"].as_array().unwrap().iter().all(|e| e["node"]["read"] == false));
     let all = app.ok(&utco, MARK, json!({ "input": { "all": true } })).await;
     assert_eq!(all["markNotificationsRead"]["unread"], 0);
     for bad in [json!({ "all": true, "ids": ["1"] }), json!({}), json!({ "ids": ["abc"] }), json!({ "ids": ["-4"] })] {
