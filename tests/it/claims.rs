@@ -253,6 +253,14 @@ async fn a_utah_claim_goes_through_dispute_escalation_hearing_decision_and_final
     app.fails(Some(&recused), SCHEDULE, schedule.clone(), "FORBIDDEN").await;
     let scheduled = app.ok(&members[0], SCHEDULE, schedule).await;
     assert_eq!(scheduled["scheduleHearing"]["dispute"]["status"], "HEARING_SCHEDULED");
+    // Both parties are told of the hearing.
+    let told = "{ notifications(first: 5) { edges { node { topic title } } } }";
+    for party in [&slco, &utco] {
+        let mine = app.ok(party, told, json!({})).await;
+        let newest = &mine["notifications"]["edges"][0]["node"];
+        assert_eq!(newest["topic"], "HEARING_SCHEDULED", "{mine}");
+        assert!(newest["title"].as_str().unwrap().starts_with("A committee hearing is scheduled for"), "{mine}");
+    }
     let file = app
         .ok(
             &members[8],

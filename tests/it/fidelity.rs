@@ -508,6 +508,26 @@ async fn notifications_reach_the_representatives_who_owe_the_step_and_no_one_els
     assert_eq!(other["notifications"]["totalCount"], 0, "{other}");
     let id = offer_note["id"].clone();
     app.fails(Some(&provo), MARK, json!({ "input": { "ids": [id] } }), "BAD_USER_INPUT").await;
+    // An amendment proposed by the assisting party waits on the requesting party's acknowledgment.
+    let accepted = app.ok(&slco, ACCEPT, json!({ "input": { "offerId": offer["makeOffer"]["offer"]["id"] } })).await;
+    let agreement = accepted["acceptOffer"]["agreement"]["id"].clone();
+    app.ok(
+        &utco,
+        PROPOSE,
+        json!({ "input": { "agreementId": agreement, "description": "Extend by 24 hours",
+        "changes": { "estimatedDepartureAt": "2026-11-25T20:00:00Z" } } }),
+    )
+    .await;
+    let mine = app.ok(&slco, NOTIFICATIONS, json!({ "filter": { "kinds": ["ACTION_NEEDED"] } })).await;
+    let topics: Vec<&str> = mine["notifications"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["topic"].as_str().unwrap())
+        .collect();
+    assert_eq!(topics, ["AMENDMENT_TO_ACKNOWLEDGE", "OFFER_TO_DECIDE"], "newest first: {mine}");
+    let theirs = app.ok(&utco, NOTIFICATIONS, json!({ "filter": { "kinds": ["ACTION_NEEDED"] } })).await;
+    assert_eq!(theirs["notifications"]["totalCount"], 0, "{theirs}");
     // Observers and coordinators hold no notifications of their own.
     let observer = app.token("dash", None, &["OBSERVER"], &[seed("compact", "utah-smaa")]);
     app.fails(Some(&observer), NOTIFICATIONS, json!({}), "FORBIDDEN").await;
