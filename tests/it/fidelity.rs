@@ -233,6 +233,10 @@ async fn a_backdated_payment_counts_from_when_it_was_recorded_until_the_other_pa
     let claim = approved_utah_claim(&app).await;
     let due = at(&deadline(&app.ok(&slco, DEADLINES, json!({ "id": claim["id"] })).await, "PAYMENT")["dueAt"]);
     clock.advance(Duration::days(35));
+    // The scheduler has judged the payment deadline missed and flagged the claim.
+    let leads = [Duration::hours(72), Duration::hours(24)];
+    let report = api::scheduler::tick(&app.state.db, api::clock::Clock::now(&clock), &leads).await.unwrap();
+    assert!(report.flagged >= 1, "{report:?}");
     // Paid "on day 29", recorded on day 35: missed as recorded, the stated date kept beside it.
     let stated = due - Duration::days(1);
     let amount = outstanding(&app, &slco, &claim).await;
@@ -259,9 +263,15 @@ async fn a_backdated_payment_counts_from_when_it_was_recorded_until_the_other_pa
         .map(|e| e["node"]["topic"].as_str().unwrap())
         .collect();
     assert!(topics.contains(&"STATED_DATE_TO_CONFIRM"), "{told}");
+    let flagged = app.ok(&utco, DEADLINES, json!({ "id": claim["id"] })).await;
+    assert_eq!(flagged["claim"]["overdue"], true, "{flagged}");
     let confirmed = app.ok(&utco, CONFIRM_DATE, confirm.clone()).await;
     assert_eq!(confirmed["confirmStatedDate"]["deadline"]["status"], "MET", "{confirmed}");
     assert_eq!(at(&confirmed["confirmStatedDate"]["deadline"]["metAt"]), stated);
+    // Nothing else of the claim is missed: its overdue flag is cleared, with an event.
+    let cleared = app.ok(&utco, DEADLINES, json!({ "id": claim["id"] })).await;
+    assert_eq!(cleared["claim"]["overdue"], false, "{cleared}");
+    assert!(actions(&cleared).contains(&"OVERDUE_CLEARED".to_owned()), "{cleared}");
     app.fails(Some(&coordinator), CONFIRM_DATE, confirm, "CONFLICT").await;
 }
 

@@ -264,7 +264,34 @@ pub async fn confirm(
         event = event.status(Some(from), DeadlineStatus::Met);
     }
     events::append(db, viewer, now, event).await?;
+    if met && RecordType::from_db(&current.record_type)? == RecordType::Claim {
+        clear_overdue(db, viewer, now, current.record_id).await?;
+    }
     Ok(updated)
+}
+
+/// Clears a claim's `overdue` flag when none of its deadlines is missed any more.
+async fn clear_overdue(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    claim_id: Uuid,
+) -> AppResult<()> {
+    let Some(current) = claim::Entity::find_by_id(claim_id).one(db).await? else { return Ok(()) };
+    if !current.overdue {
+        return Ok(());
+    }
+    let all = deadline::Entity::find().filter(deadline::Column::RecordId.eq(claim_id)).all(db).await?;
+    for d in &all {
+        if status_at(d, now)? == DeadlineStatus::Missed {
+            return Ok(());
+        }
+    }
+    crate::domain::claims::change(db, viewer, now, &current, None, ("OVERDUE_CLEARED", json!({})), |a| {
+        a.overdue = Set(false);
+    })
+    .await?;
+    Ok(())
 }
 
 /// Loads a deadline the viewer may see, locked for a change on PostgreSQL, or `NOT_FOUND`.
