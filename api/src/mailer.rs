@@ -75,8 +75,12 @@ fn backoff(attempts: i32) -> Duration {
     Duration::seconds(std::cmp::Ord::min(30_i64 << attempts.clamp(0, 10), 6 * 3600))
 }
 
-/// Sends the notifications due at `now`.
-pub async fn pass(db: &DatabaseConnection, mailer: &Mailer, now: DateTime<Utc>) -> AppResult<MailReport> {
+/// Sends the notifications due at `start`. Each row's claim and retry time count from when that row is handled
+/// (`start` plus the time the pass has taken so far), so a slow server cannot let a claim expire while it is sent.
+pub async fn pass(db: &DatabaseConnection, mailer: &Mailer, start: DateTime<Utc>) -> AppResult<MailReport> {
+    let began = std::time::Instant::now();
+    let now_at = || start + Duration::from_std(began.elapsed()).unwrap_or_default();
+    let now = start;
     let mut report = MailReport::default();
     let due = notification::Entity::find()
         .filter(notification::Column::EmailStatus.is_in([EmailStatus::Pending.as_str(), EmailStatus::Sending.as_str()]))
@@ -86,6 +90,7 @@ pub async fn pass(db: &DatabaseConnection, mailer: &Mailer, now: DateTime<Utc>) 
         .all(db)
         .await?;
     for n in due {
+        let now = now_at();
         // Claim it: only one instance moves it from what it read to SENDING.
         let claimed = notification::Entity::update_many()
             .col_expr(notification::Column::EmailStatus, Expr::value(EmailStatus::Sending.as_str()))
@@ -118,7 +123,9 @@ pub async fn pass(db: &DatabaseConnection, mailer: &Mailer, now: DateTime<Utc>) 
                 Some("the jurisdiction has no contact with an e-mail address".into()),
             )
         } else {
-            match mailer.send(&to, &format!("[Mutual aid] {}", n.title), &n.body).await {
+            let sent = mailer.send(&to, &format!("[Mutual aid] {}", n.title), &n.body).await;
+            let now = now_at();
+            match sent {
                 Ok(()) => {
                     report.sent += 1;
                     (EmailStatus::Sent, None, Some(now), None)

@@ -429,6 +429,13 @@ async fn a_member_in_its_termination_notice_period_takes_part_until_the_terminat
     let second = app.ok(&bexar, VERBAL, aacog_request("kerr-county", Some("Castroville staging"), Some(soon))).await;
     let second = second["recordVerbalRequest"]["resourceRequest"].clone();
     app.ok(&kerr, OFFER, offer_input(&first, &[(0, 1)])).await;
+    // A request broadcast to every member reaches it too.
+    let mut broadcast = aacog_request("kerr-county", Some("Castroville staging"), Some(soon));
+    broadcast["input"]["request"]["recipientIds"] = json!([]);
+    broadcast["input"]["request"]["broadcast"] = json!(true);
+    let broadcast = app.ok(&bexar, VERBAL, broadcast).await["recordVerbalRequest"]["resourceRequest"]["id"].clone();
+    let seen = app.ok(&kerr, "query ($id: ID!) { resourceRequest(id: $id) { id } }", json!({ "id": broadcast })).await;
+    assert_eq!(seen["resourceRequest"]["id"], broadcast);
     // Once the termination takes effect, it is neither addressed nor answers.
     move_days(&app, 91).await;
     let later = server_now(&app).await + Duration::hours(6);
@@ -517,7 +524,7 @@ async fn notifications_reach_the_representatives_who_owe_the_step_and_no_one_els
     let other = app.ok(&provo, NOTIFICATIONS, json!({})).await;
     assert_eq!(other["notifications"]["totalCount"], 0, "{other}");
     let id = offer_note["id"].clone();
-    app.fails(Some(&provo), MARK, json!({ "input": { "ids": [id] } }), "BAD_USER_INPUT").await;
+    app.fails(Some(&provo), MARK, json!({ "input": { "ids": [id] } }), "NOT_FOUND").await;
     // An amendment proposed by the assisting party waits on the requesting party's acknowledgment.
     let accepted = app.ok(&slco, ACCEPT, json!({ "input": { "offerId": offer["makeOffer"]["offer"]["id"] } })).await;
     let agreement = accepted["acceptOffer"]["agreement"]["id"].clone();

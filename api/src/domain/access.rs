@@ -25,9 +25,18 @@ fn active_members_of(compacts: SimpleExpr) -> SelectStatement {
     Query::select()
         .column(membership::Column::JurisdictionId)
         .from(membership::Entity)
-        .and_where(compacts)
-        .and_where(membership::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .cond_where(Condition::all().add(compacts).add(taking_part()))
         .to_owned()
+}
+
+/// Memberships that take part now: active ones, and those whose termination notice has not yet taken effect (the
+/// AACOG agreement binds a member through its 90 days of notice).
+fn taking_part() -> Condition {
+    Condition::any().add(membership::Column::Status.eq(MembershipStatus::Active.as_str())).add(
+        Condition::all()
+            .add(membership::Column::Status.eq(MembershipStatus::TerminationNoticed.as_str()))
+            .add(membership::Column::TerminationEffectiveAt.gt(chrono::Utc::now())),
+    )
 }
 
 /// The jurisdictions that are members of any compact the viewer is scoped to.
@@ -112,9 +121,7 @@ pub fn requests_visible_to(viewer: &Viewer) -> Condition {
         let member_of = select_ids(
             membership::Column::CompactId,
             membership::Entity,
-            Condition::all()
-                .add(membership::Column::JurisdictionId.eq(j))
-                .add(membership::Column::Status.eq(MembershipStatus::Active.as_str())),
+            Condition::all().add(membership::Column::JurisdictionId.eq(j)).add(taking_part()),
         );
         let answered = select_ids(
             offer::Column::RequestId,
@@ -231,9 +238,7 @@ pub fn inventory_visible_to(viewer: &Viewer) -> Condition {
         let own_compacts = select_ids(
             membership::Column::CompactId,
             membership::Entity,
-            Condition::all()
-                .add(membership::Column::JurisdictionId.eq(j))
-                .add(membership::Column::Status.eq(MembershipStatus::Active.as_str())),
+            Condition::all().add(membership::Column::JurisdictionId.eq(j)).add(taking_part()),
         );
         any = any.add(
             inventory_item::Column::JurisdictionId

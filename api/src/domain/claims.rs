@@ -820,6 +820,9 @@ pub async fn waive(
         let Some(line) = lines.iter().find(|l| l.id == line_id) else {
             return Err(AppError::bad_input(&format!("lineIds.{i}"), "not a line of this claim"));
         };
+        if line.waived || chosen.iter().any(|c: &invoice_line::Model| c.id == line_id) {
+            return Err(AppError::bad_input(&format!("lineIds.{i}"), "this line is already waived, or named twice"));
+        }
         chosen.push(line.clone());
     }
     let whole = chosen.is_empty();
@@ -834,7 +837,7 @@ pub async fn waive(
     }
     if whole {
         lifecycle::claim(status, "waive")?;
-        chosen = lines.clone();
+        chosen = lines.iter().filter(|l| !l.waived).cloned().collect();
         if compact.waiver_itemized && chosen.is_empty() && named.is_empty() {
             return Err(AppError::bad_input(
                 "items",

@@ -3,7 +3,7 @@
 
 use async_graphql::{ID, InputObject};
 use chrono::{DateTime, Duration, Utc};
-use entities::{claim, compact, deadline, deadline_extension};
+use entities::{claim, compact, deadline, deadline_extension, dispute};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -131,6 +131,8 @@ pub async fn fulfil(
         .await?;
     let Some(current) = found else { return Ok(None) };
     let from = DeadlineStatus::from_db(&current.status)?;
+    // A date a few minutes ahead (clock skew) counts as now.
+    let stated = stated.min(now);
     let backdated = stated < now;
     let recorded_on_time = now <= current.due_at;
     let (to, met_at) = match (backdated, recorded_on_time) {
@@ -281,7 +283,11 @@ async fn clear_overdue(
     if !current.overdue {
         return Ok(());
     }
-    let all = deadline::Entity::find().filter(deadline::Column::RecordId.eq(claim_id)).all(db).await?;
+    let mut records = vec![claim_id];
+    records.extend(
+        dispute::Entity::find().filter(dispute::Column::ClaimId.eq(claim_id)).all(db).await?.into_iter().map(|d| d.id),
+    );
+    let all = deadline::Entity::find().filter(deadline::Column::RecordId.is_in(records)).all(db).await?;
     for d in &all {
         if status_at(d, now)? == DeadlineStatus::Missed {
             return Ok(());
@@ -368,12 +374,7 @@ pub async fn propose_extension(
             ),
         ));
     }
-    deadline_extension::Entity::update_many()
-        .col_expr(deadline_extension::Column::Status, Expr::value(ExtensionStatus::Superseded.as_str()))
-        .filter(deadline_extension::Column::DeadlineId.eq(deadline_id))
-        .filter(deadline_extension::Column::Status.eq(ExtensionStatus::Proposed.as_str()))
-        .exec(&txn)
-        .await?;
+    supersede_proposals(&txn, deadline_id).await?;
     let id = Uuid::now_v7();
     let model = deadline_extension::ActiveModel {
         id: Set(id),
@@ -407,6 +408,17 @@ pub async fn propose_extension(
     Ok(model)
 }
 
+/// Marks the unanswered extension proposals of a deadline superseded (a new proposal, or a new due date).
+async fn supersede_proposals(db: &impl ConnectionTrait, deadline_id: Uuid) -> AppResult<()> {
+    deadline_extension::Entity::update_many()
+        .col_expr(deadline_extension::Column::Status, Expr::value(ExtensionStatus::Superseded.as_str()))
+        .filter(deadline_extension::Column::DeadlineId.eq(deadline_id))
+        .filter(deadline_extension::Column::Status.eq(ExtensionStatus::Proposed.as_str()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 fn ensure_extendable(current: &deadline::Model, now: DateTime<Utc>) -> AppResult<()> {
     let status = status_at(current, now)?;
     if status != DeadlineStatus::Pending {
@@ -429,9 +441,10 @@ pub async fn answer_extension(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("deadline extension", id))?;
-    let current = load_visible(&txn, viewer, extension.deadline_id)
-        .await
-        .map_err(|_| AppError::not_found("deadline extension", id))?;
+    let current = load_visible(&txn, viewer, extension.deadline_id).await.map_err(|e| match e {
+        AppError::NotFound(_) => AppError::not_found("deadline extension", id),
+        other => other,
+    })?;
     let claim = claim::Entity::find_by_id(current.record_id)
         .one(&txn)
         .await?
@@ -454,6 +467,13 @@ pub async fn answer_extension(
     }
     if input.agree {
         ensure_extendable(&current, now)?;
+        if extension.previous_due_at != current.due_at || extension.due_at <= current.due_at {
+            return Err(AppError::InvalidTransition {
+                record: "deadline extension",
+                action: "agree to",
+                current: "STALE (the deadline's due date changed since it was proposed)".to_owned(),
+            });
+        }
     }
     let to = if input.agree { ExtensionStatus::Agreed } else { ExtensionStatus::Declined };
     let mut active = extension.clone().into_active_model();
@@ -521,6 +541,7 @@ pub async fn restart(
         .one(db)
         .await?;
     let Some(current) = found else { return Ok(None) };
+    supersede_proposals(db, current.id).await?;
     let mut active = current.clone().into_active_model();
     active.status = Set(DeadlineStatus::Pending.as_str().to_owned());
     active.due_at = Set(due_at);

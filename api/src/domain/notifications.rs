@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use entities::{event, notification, notification_read};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Query, SelectStatement};
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter};
 use serde_json::Value;
 use uuid::Uuid;
@@ -189,8 +189,8 @@ pub async fn unread_count(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResu
         .await?)
 }
 
-/// Marks notifications read for `viewer`: `ids` (at most 100, each addressed to it), or every one when `all`.
-/// Returns how many were newly marked.
+/// Marks notifications read for `viewer`: `ids` (at most 100, each addressed to it; another's is `NOT_FOUND`), or
+/// every one when `all`. Returns how many were newly marked.
 pub async fn mark_read(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -202,30 +202,37 @@ pub async fn mark_read(
     if all != ids.is_empty() {
         return Err(AppError::bad_input("ids", "give the ids to mark read, or all: true (not both)"));
     }
-    let mut select = notification::Entity::find().filter(addressed_to(viewer));
+    let mut unique: Vec<i64> = ids.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let mut mine = Condition::all().add(addressed_to(viewer));
     if !all {
-        select = select.filter(notification::Column::Id.is_in(ids.iter().copied()));
+        mine = mine.add(notification::Column::Id.is_in(unique.iter().copied()));
+        let found = notification::Entity::find().filter(mine.clone()).count(db).await?;
+        if found != unique.len() as u64 {
+            let missing = unique.first().copied().unwrap_or_default();
+            return Err(AppError::NotFound(format!(
+                "notification not found: one of the ids (such as {missing}) is not addressed to you"
+            )));
+        }
     }
-    let found: Vec<i64> = select.all(db).await?.into_iter().map(|n| n.id).collect();
-    if !all && found.len() != ids.iter().collect::<std::collections::BTreeSet<_>>().len() {
-        return Err(AppError::bad_input("ids", "an id is not one of your notifications"));
-    }
-    let already = read_by(db, &viewer.subject, &found).await?;
-    let fresh: Vec<i64> = found.into_iter().filter(|id| !already.contains(id)).collect();
-    if fresh.is_empty() {
-        return Ok(0);
-    }
-    let count = fresh.len() as u64;
-    for chunk in fresh.chunks(500) {
-        let rows = chunk.iter().map(|id| notification_read::ActiveModel {
-            notification_id: Set(*id),
-            subject: Set(viewer.subject.clone()),
-            read_at: Set(now),
-        });
-        notification_read::Entity::insert_many(rows)
-            .on_conflict_do_nothing_on([notification_read::Column::NotificationId, notification_read::Column::Subject])
-            .exec(db)
-            .await?;
-    }
-    Ok(count)
+    // One statement, however many there are: the caller's unread ones become read.
+    let unread = Query::select()
+        .column(notification::Column::Id)
+        .expr(Expr::val(viewer.subject.clone()))
+        .expr(Expr::val(now))
+        .from(notification::Entity)
+        .cond_where(mine.add(notification::Column::Id.not_in_subquery(read_subquery(&viewer.subject))))
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(notification_read::Entity)
+        .columns([
+            notification_read::Column::NotificationId,
+            notification_read::Column::Subject,
+            notification_read::Column::ReadAt,
+        ])
+        .select_from(unread)
+        .map_err(|e| AppError::Internal(format!("mark read: {e}")))?
+        .to_owned();
+    Ok(db.execute(&insert).await?.rows_affected())
 }

@@ -756,6 +756,7 @@ pub async fn confirm_in_writing(
     if let Some(d) = &deadline
         && d.stated_at.is_some()
         && viewer.has_compact_role(Role::Coordinator, current.compact_id)
+        && !d.owed_by_jurisdiction_id.is_some_and(|j| viewer.represents(j))
     {
         deadline = Some(deadlines::confirm(&txn, viewer, now, d).await?);
     }

@@ -221,8 +221,10 @@ impl NotificationSubscription {
     async fn notification_received(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The id of the last notification received; only newer ones are sent. Omitted: only those \
-                          written from now on.")]
+        #[graphql(
+            desc = "The id of the last notification received (a number, 0 to 2^63-1); only newer ones are sent. \
+                          Omitted: only those written from now on."
+        )]
         after: Option<ID>,
     ) -> Result<impl Stream<Item = Result<Notification>> + use<>> {
         let state = state(ctx).clone();
