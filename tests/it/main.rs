@@ -21,5 +21,6 @@ mod sandbox;
 mod schema;
 mod subscriptions;
 mod support;
+mod sync;
 mod tracing;
 mod visibility;
