@@ -1,25 +1,27 @@
-//! Domain rules: one module per area, each function loading, authorizing, checking, writing and appending its
+//! Domain rules: one folder per area, each function loading, authorizing, checking, writing and appending its
 //! event in one transaction.
+//!
+//! - `directory`: jurisdictions, contacts, representatives, compacts with their policy, memberships, resource types,
+//!   inventory.
+//! - `missions`: incidents, resource requests, offers, agreements, deployments, documents, and their lifecycles.
+//! - `reimbursement`: claims, disputes, deadlines, money.
+//! - `integrations`: the event feed and the sandbox clock (the EDXL-RM exchange is `crate::edxl`).
+//!
+//! Shared by all four: `access` (who sees what), `enums`, `events` (the event writer), `notifications`, `validate`
+//! and `versioned`. The modules of each area are also reachable by their short names (`domain::requests`).
 
 pub mod access;
-pub mod agreements;
-pub mod claims;
-pub mod deadlines;
-pub mod deployments;
 pub mod directory;
-pub mod disputes;
-pub mod documents;
 pub mod enums;
 pub mod events;
-pub mod feed;
-pub mod incidents;
-pub mod inventory;
-pub mod lifecycle;
-pub mod money;
+pub mod integrations;
+pub mod missions;
 pub mod notifications;
-pub mod offers;
-pub mod policy;
-pub mod requests;
-pub mod sandbox;
+pub mod reimbursement;
 pub mod validate;
 pub mod versioned;
+
+pub use directory::{inventory, policy};
+pub use integrations::{feed, sandbox};
+pub use missions::{agreements, deployments, documents, incidents, lifecycle, offers, requests};
+pub use reimbursement::{claims, deadlines, disputes, money};

@@ -1,24 +1,26 @@
 //! The GraphQL schema: roots, guards, context helpers and the schema builder. Resolvers are thin: they read the
 //! viewer and state from the context, call one domain function and map the result.
+//!
+//! The types and operations sit in the same four areas as the domain: `directory`, `missions` (with `incidents`,
+//! `dashboard` and the mutations in `ops`), `reimbursement` and `integrations` (change feed, subscriptions,
+//! federation, EDXL-RM, sandbox). Shared pieces: `connection` and `ordering` (paging), `loaders`, `node`,
+//! `notifications`, `types` (directory and event types every area returns) and `viewer`.
 
-pub mod changes;
-pub mod claims;
 pub mod connection;
-pub mod dashboard;
 pub mod directory;
-pub mod edxl;
-pub mod federation;
-pub mod incidents;
+pub mod integrations;
 pub mod loaders;
-pub mod mission_ops;
 pub mod missions;
 pub mod node;
 pub mod notifications;
 pub mod ordering;
-pub mod sandbox;
-pub mod subscriptions;
+pub mod reimbursement;
 pub mod types;
 pub mod viewer;
+
+pub use integrations::{changes, edxl, federation, sandbox, subscriptions};
+pub use missions::{dashboard, incidents, ops as mission_ops};
+pub use reimbursement::claims;
 
 use async_graphql::extensions::Tracing;
 use async_graphql::{Context, Guard, MergedObject, MergedSubscription, Schema, SchemaBuilder};

@@ -1,6 +1,10 @@
 //! GraphQL types of the mission lifecycle: requests, offers, agreements, amendments, deployments, inventory,
 //! documents and deadlines. Relations resolve through the request's viewer-aware DataLoader.
 
+pub mod dashboard;
+pub mod incidents;
+pub mod ops;
+
 use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
 use entities::{
     agreement, amendment, deadline, deployment, document, inventory_item, offer, offer_line, request_line_item,

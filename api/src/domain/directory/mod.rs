@@ -2,6 +2,9 @@
 //! memberships, and the resource-type catalog. Changed by administrators (a member gives its own termination
 //! notice); read by every authenticated caller.
 
+pub mod inventory;
+pub mod policy;
+
 use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{DateTime, Duration, Utc};
 use entities::{authorized_representative, compact, jurisdiction, jurisdiction_contact, membership, resource_type};
