@@ -148,6 +148,18 @@ async fn either_party_keeps_the_daily_time_records_and_each_record_says_who() {
     assert!(by.contains(&("R. Delgado (UCSO time sheet)".into(), "Utah County".into())), "{by:?}");
 }
 
+/// The notice of intent of `claim`.
+fn notice(claim: &Value) -> Value {
+    json!({ "input": { "claimId": claim["id"], "summaryOfServices": "Engine and crew, 3 days",
+        "financialContactName": "A. Finance" } })
+}
+
+/// Utah County files the notice of a Utah claim and Salt Lake County acknowledges it.
+async fn noticed(app: &TestApp, claim: &Value) {
+    app.ok(&rep(app, "utah-county"), NOTICE, notice(claim)).await;
+    app.ok(&rep(app, "salt-lake-county"), ACK, json!({ "input": { "claimId": claim["id"] } })).await;
+}
+
 #[tokio::test]
 async fn a_notice_filed_late_is_judged_as_it_is_filed_before_any_scheduler_pass() {
     // The scheduler never runs here: the filing alone applies the consequence.
@@ -155,10 +167,6 @@ async fn a_notice_filed_late_is_judged_as_it_is_filed_before_any_scheduler_pass(
     let utah = returned(&app, "salt-lake-county", "utah-county", "utah-smaa", false).await;
     let aacog = returned(&app, "bexar-county", "san-antonio", "aacog-rma", false).await;
     clock.advance(Duration::days(31));
-    let notice = |claim: &Value| {
-        json!({ "input": { "claimId": claim["id"], "summaryOfServices": "Engine and crew, 3 days",
-            "financialContactName": "A. Finance" } })
-    };
     // Utah R704-2-12(1)(b): filed after its 30 days, the claim is forfeited at the moment it is filed.
     let utco = rep(&app, "utah-county");
     let filed = app.ok(&utco, NOTICE, notice(&utah)).await;
@@ -190,11 +198,8 @@ async fn a_notice_filed_late_is_judged_as_it_is_filed_before_any_scheduler_pass(
 async fn a_utah_package_filed_late_is_forfeited_as_it_is_filed() {
     let (app, clock) = app_at(start()).await;
     let claim = returned(&app, "salt-lake-county", "utah-county", "utah-smaa", false).await;
-    let (slco, utco) = (rep(&app, "salt-lake-county"), rep(&app, "utah-county"));
-    let notice = json!({ "input": { "claimId": claim["id"], "summaryOfServices": "Engine and crew, 3 days",
-        "financialContactName": "A. Finance" } });
-    app.ok(&utco, NOTICE, notice).await;
-    app.ok(&slco, ACK, json!({ "input": { "claimId": claim["id"] } })).await;
+    let utco = rep(&app, "utah-county");
+    noticed(&app, &claim).await;
     clock.advance(Duration::days(61));
     let filed = app.ok(&utco, PACKAGE, package(&claim)).await;
     assert_eq!(filed["submitClaimPackage"]["claim"]["status"], "FORFEITED", "{filed}");
@@ -215,10 +220,7 @@ async fn outstanding(app: &TestApp, token: &str, claim: &Value) -> String {
 async fn approved_utah_claim(app: &TestApp) -> Value {
     let claim = returned(app, "salt-lake-county", "utah-county", "utah-smaa", false).await;
     let (slco, utco) = (rep(app, "salt-lake-county"), rep(app, "utah-county"));
-    let notice = json!({ "input": { "claimId": claim["id"], "summaryOfServices": "Engine and crew, 3 days",
-        "financialContactName": "A. Finance" } });
-    app.ok(&utco, NOTICE, notice).await;
-    app.ok(&slco, ACK, json!({ "input": { "claimId": claim["id"] } })).await;
+    noticed(app, &claim).await;
     app.ok(&utco, PACKAGE, package(&claim)).await;
     app.ok(&slco, APPROVE, json!({ "input": { "claimId": claim["id"] } })).await;
     claim
@@ -315,10 +317,7 @@ async fn an_agreed_extension_moves_a_reimbursement_due_date_and_keeps_its_histor
     let app = sandbox().await;
     let (slco, utco) = (rep(&app, "salt-lake-county"), rep(&app, "utah-county"));
     let claim = returned(&app, "salt-lake-county", "utah-county", "utah-smaa", false).await;
-    let notice = json!({ "input": { "claimId": claim["id"], "summaryOfServices": "Engine and crew, 3 days",
-        "financialContactName": "A. Finance" } });
-    app.ok(&utco, NOTICE, notice).await;
-    app.ok(&slco, ACK, json!({ "input": { "claimId": claim["id"] } })).await;
+    noticed(&app, &claim).await;
     let state = app.ok(&utco, DEADLINES, json!({ "id": claim["id"] })).await;
     let package_deadline = deadline(&state, "REQUEST_PACKAGE").clone();
     let original = at(&package_deadline["dueAt"]);

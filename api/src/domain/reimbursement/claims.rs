@@ -319,7 +319,7 @@ pub async fn change(
         new = new.status(Some(from), to);
     }
     events::append(db, viewer, now, new).await?;
-    claim::Entity::find_by_id(current.id).one(db).await?.ok_or_else(|| AppError::not_found("claim", current.id))
+    reload(db, current.id).await
 }
 
 /// Opens the claim of an agreement when its resources return (the end of assistance starts the clocks). A

@@ -183,6 +183,15 @@ pub async fn fulfil(
     Ok(Some(updated))
 }
 
+/// The requesting and assisting parties of the claim a reimbursement deadline belongs to.
+async fn claim_parties(db: &impl ConnectionTrait, d: &deadline::Model) -> AppResult<[Uuid; 2]> {
+    let claim = claim::Entity::find_by_id(d.record_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("claim", d.record_id))?;
+    Ok(crate::domain::claims::parties(&claim))
+}
+
 /// The jurisdictions that may confirm a date stated for `d`: the other party of a claim, and the compact's
 /// coordinating jurisdiction.
 async fn confirmers(db: &impl ConnectionTrait, d: &deadline::Model) -> AppResult<Vec<Uuid>> {
@@ -190,11 +199,7 @@ async fn confirmers(db: &impl ConnectionTrait, d: &deadline::Model) -> AppResult
     if RecordType::from_db(&d.record_type)? == RecordType::Claim
         && let Some(c) = claim::Entity::find_by_id(d.record_id).one(db).await?
     {
-        out.extend(
-            [c.requesting_jurisdiction_id, c.assisting_jurisdiction_id]
-                .into_iter()
-                .filter(|j| Some(*j) != d.owed_by_jurisdiction_id),
-        );
+        out.extend(crate::domain::claims::parties(&c).into_iter().filter(|j| Some(*j) != d.owed_by_jurisdiction_id));
     }
     if let Some(compact_id) = d.compact_id
         && let Some(c) = compact::Entity::find_by_id(compact_id).one(db).await?
@@ -356,11 +361,7 @@ pub async fn propose_extension(
             format!("{kind} is not a reimbursement due date; only those are extended by the parties' agreement"),
         ));
     }
-    let claim = claim::Entity::find_by_id(current.record_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found("claim", current.record_id))?;
-    let parties = [claim.requesting_jurisdiction_id, claim.assisting_jurisdiction_id];
+    let parties = claim_parties(&txn, &current).await?;
     let Some(proposer) = parties.into_iter().find(|j| viewer.represents(*j)) else {
         return Err(AppError::forbidden("only an authorized representative of a party to the claim proposes this"));
     };
@@ -445,11 +446,7 @@ pub async fn answer_extension(
         AppError::NotFound(_) => AppError::not_found("deadline extension", id),
         other => other,
     })?;
-    let claim = claim::Entity::find_by_id(current.record_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found("claim", current.record_id))?;
-    let parties = [claim.requesting_jurisdiction_id, claim.assisting_jurisdiction_id];
+    let parties = claim_parties(&txn, &current).await?;
     let Some(answerer) =
         parties.into_iter().find(|j| viewer.represents(*j) && *j != extension.proposed_by_jurisdiction_id)
     else {
