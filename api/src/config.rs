@@ -166,6 +166,11 @@ pub struct Config {
     /// Most bytes a WebSocket client may send before its `connection_init` is authenticated.
     #[arg(long, env = "MUTUAL_AID_WS_MAX_INIT_BYTES", default_value_t = 4096, global = true)]
     pub ws_max_init_bytes: usize,
+    /// Hours a mutation's response is kept under its idempotency key (1 to 720); a retry with the key within that
+    /// time gets the stored response.
+    #[arg(long, env = "MUTUAL_AID_IDEMPOTENCY_TTL_HOURS", default_value_t = 24, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=720))]
+    pub idempotency_ttl_hours: u32,
     /// Time limit for one HTTP request, in seconds.
     #[arg(long, env = "MUTUAL_AID_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, global = true)]
     pub request_timeout_seconds: u64,

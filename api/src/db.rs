@@ -104,3 +104,151 @@ pub async fn connect_readers(config: &Config) -> AppResult<DatabaseConnection> {
 pub async fn migrate_up(db: &DatabaseConnection) -> AppResult<()> {
     Migrator::up(db, None).await.map_err(|e| AppError::Internal(format!("migration failed: {e}")))
 }
+
+/// The database as one GraphQL request sees it: the shared pool, or one transaction that the whole request runs in
+/// (a mutation sent with an idempotency key, whose change and stored response commit together). Domain functions
+/// that begin a transaction on it get a savepoint inside the request's transaction.
+#[derive(Clone, Debug)]
+pub enum Handle {
+    /// The pool: each statement or transaction takes a connection of its own.
+    Pool(DatabaseConnection),
+    /// One open transaction, ended by [`Handle::finish`].
+    Txn(std::sync::Arc<Held>),
+}
+
+/// A transaction a request runs in.
+#[derive(Debug)]
+pub struct Held {
+    backend: sea_orm::DbBackend,
+    txn: tokio::sync::Mutex<Option<sea_orm::DatabaseTransaction>>,
+}
+
+fn ended() -> sea_orm::DbErr {
+    sea_orm::DbErr::Custom("the request's transaction has already ended".into())
+}
+
+impl Handle {
+    /// A handle that runs the request in `txn`.
+    pub fn transaction(txn: sea_orm::DatabaseTransaction) -> Self {
+        use sea_orm::ConnectionTrait as _;
+        let backend = txn.get_database_backend();
+        Handle::Txn(std::sync::Arc::new(Held { backend, txn: tokio::sync::Mutex::new(Some(txn)) }))
+    }
+
+    /// Takes the transaction out of a transaction handle, to commit or roll back; later uses fail with a database
+    /// error instead of touching a finished transaction.
+    pub async fn finish(&self) -> Option<sea_orm::DatabaseTransaction> {
+        match self {
+            Handle::Pool(_) => None,
+            Handle::Txn(held) => held.txn.lock().await.take(),
+        }
+    }
+}
+
+macro_rules! through {
+    ($self:ident, $conn:ident => $call:expr) => {
+        match $self {
+            Handle::Pool($conn) => $call,
+            Handle::Txn(held) => {
+                let guard = held.txn.lock().await;
+                let $conn = guard.as_ref().ok_or_else(ended)?;
+                $call
+            }
+        }
+    };
+}
+
+#[async_trait::async_trait]
+impl sea_orm::ConnectionTrait for Handle {
+    fn get_database_backend(&self) -> sea_orm::DbBackend {
+        match self {
+            Handle::Pool(db) => db.get_database_backend(),
+            Handle::Txn(held) => held.backend,
+        }
+    }
+
+    async fn execute_raw(&self, stmt: sea_orm::Statement) -> Result<sea_orm::ExecResult, sea_orm::DbErr> {
+        through!(self, conn => conn.execute_raw(stmt).await)
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, sea_orm::DbErr> {
+        through!(self, conn => conn.execute_unprepared(sql).await)
+    }
+
+    async fn query_one_raw(&self, stmt: sea_orm::Statement) -> Result<Option<sea_orm::QueryResult>, sea_orm::DbErr> {
+        through!(self, conn => conn.query_one_raw(stmt).await)
+    }
+
+    async fn query_all_raw(&self, stmt: sea_orm::Statement) -> Result<Vec<sea_orm::QueryResult>, sea_orm::DbErr> {
+        through!(self, conn => conn.query_all_raw(stmt).await)
+    }
+}
+
+#[async_trait::async_trait]
+impl sea_orm::TransactionTrait for Handle {
+    type Transaction = sea_orm::DatabaseTransaction;
+
+    async fn begin(&self) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+        through!(self, conn => conn.begin().await)
+    }
+
+    async fn begin_with_config(
+        &self,
+        isolation_level: Option<sea_orm::IsolationLevel>,
+        access_mode: Option<sea_orm::AccessMode>,
+    ) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+        through!(self, conn => conn.begin_with_config(isolation_level, access_mode).await)
+    }
+
+    async fn begin_with_options(
+        &self,
+        options: sea_orm::TransactionOptions,
+    ) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+        through!(self, conn => conn.begin_with_options(options).await)
+    }
+
+    async fn transaction<F, T, E>(&self, callback: F) -> Result<T, sea_orm::TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c sea_orm::DatabaseTransaction,
+            )
+                -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        match self {
+            Handle::Pool(conn) => conn.transaction(callback).await,
+            Handle::Txn(held) => {
+                let guard = held.txn.lock().await;
+                let conn = guard.as_ref().ok_or_else(|| sea_orm::TransactionError::Connection(ended()))?;
+                conn.transaction(callback).await
+            }
+        }
+    }
+
+    async fn transaction_with_config<F, T, E>(
+        &self,
+        callback: F,
+        isolation_level: Option<sea_orm::IsolationLevel>,
+        access_mode: Option<sea_orm::AccessMode>,
+    ) -> Result<T, sea_orm::TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c sea_orm::DatabaseTransaction,
+            )
+                -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        match self {
+            Handle::Pool(conn) => conn.transaction_with_config(callback, isolation_level, access_mode).await,
+            Handle::Txn(held) => {
+                let guard = held.txn.lock().await;
+                let conn = guard.as_ref().ok_or_else(|| sea_orm::TransactionError::Connection(ended()))?;
+                conn.transaction_with_config(callback, isolation_level, access_mode).await
+            }
+        }
+    }
+}

@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, Request, Response};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -20,8 +21,9 @@ use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use crate::auth::{Viewer, bearer_token};
 use crate::error::AppError;
-use crate::gate::{self, Transport};
+use crate::gate::{self, Refusal, Transport};
 use crate::graphql::{AppSchema, build_schema, loaders::loaders};
+use crate::idempotency;
 use crate::state::AppState;
 
 /// The media type of GraphQL-over-HTTP responses.
@@ -125,8 +127,12 @@ fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
             header::ACCEPT,
             axum::http::HeaderName::from_static("apollo-require-preflight"),
             axum::http::HeaderName::from_static("x-apollo-operation-name"),
+            axum::http::HeaderName::from_static(idempotency::HEADER),
         ])
-        .expose_headers([axum::http::HeaderName::from_static(REQUEST_ID)])
+        .expose_headers([
+            axum::http::HeaderName::from_static(REQUEST_ID),
+            axum::http::HeaderName::from_static("idempotent-replayed"),
+        ])
         .max_age(Duration::from_secs(600))
 }
 
@@ -282,11 +288,22 @@ async fn execute(
     media: MediaType,
     transport: Transport,
     gateway: bool,
+    idempotency_key: Option<&str>,
 ) -> axum::response::Response {
     let (requests, single) = match batch {
         BatchRequest::Single(request) => (vec![request], true),
         BatchRequest::Batch(requests) => (requests, false),
     };
+    if idempotency_key.is_some() && !single {
+        let err = AppError::Request {
+            code: "BAD_IDEMPOTENCY_KEY",
+            message: "an Idempotency-Key header applies to one operation: send it without a batch, or give each \
+                      operation of the batch its own extensions.idempotencyKey"
+                .into(),
+        };
+        return error_body(StatusCode::BAD_REQUEST, &err, media);
+    }
+    let mut replayed = false;
     let delay = Duration::from_millis(http.state.config.dataloader_delay_ms);
     let timeout = Duration::from_secs(http.state.config.request_timeout_seconds);
     let run = async {
@@ -317,10 +334,40 @@ async fn execute(
                 },
                 _ => label,
             };
-            let request =
-                admitted.request.data(viewer.clone()).data(loaders(http.state.db.clone(), viewer.clone(), delay));
             let schema = if gateway { &http.gateway } else { &http.schema };
-            let mut response = schema.execute(request).await;
+            let key = match idempotency::key_of(idempotency_key, &admitted.request) {
+                Ok(key) => key.filter(|_| admitted.operation == OperationType::Mutation),
+                Err(err) => {
+                    crate::metrics::graphql_request(&label, "refused", started.elapsed().as_secs_f64());
+                    refusal_status = Some(StatusCode::BAD_REQUEST);
+                    responses.push(Refusal { status: StatusCode::BAD_REQUEST, error: err }.into_response());
+                    continue;
+                }
+            };
+            let mut response = match key {
+                Some(key) => match idempotency::execute(&http.state, schema, &viewer, &key, admitted.request).await {
+                    Ok((response, stored)) => {
+                        replayed |= stored;
+                        response
+                    }
+                    Err(err) => {
+                        let status = match err.code() {
+                            "IDEMPOTENCY_KEY_REUSED" => StatusCode::UNPROCESSABLE_ENTITY,
+                            _ => status_of(&err),
+                        };
+                        refusal_status = Some(status);
+                        Refusal { status, error: err }.into_response()
+                    }
+                },
+                None => {
+                    let request = admitted.request.data(viewer.clone()).data(loaders(
+                        http.state.handle.clone(),
+                        viewer.clone(),
+                        delay,
+                    ));
+                    schema.execute(request).await
+                }
+            };
             gate::settle(&http.state.persisted, admitted.register, &response);
             gate::label_errors(&mut response);
             report_cost(&mut response, wants_cost);
@@ -362,6 +409,9 @@ async fn execute(
     http_response.headers_mut().insert(header::CONTENT_TYPE, media.header());
     if status == StatusCode::METHOD_NOT_ALLOWED {
         http_response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    if replayed {
+        http_response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     http_response
 }
@@ -526,7 +576,7 @@ async fn graphql_query(http: Http, headers: HeaderMap, query: Option<String>) ->
         Err(err) => return error_body(StatusCode::UNAUTHORIZED, &err, media),
     };
     let gateway = http.is_gateway(&headers);
-    execute(&http, viewer, BatchRequest::Single(request), media, Transport::Get, gateway).await
+    execute(&http, viewer, BatchRequest::Single(request), media, Transport::Get, gateway, None).await
 }
 
 async fn graphql_post(State(http): State<Http>, request: axum::extract::Request) -> axum::response::Response {
@@ -568,7 +618,18 @@ async fn graphql_post(State(http): State<Http>, request: axum::extract::Request)
         Err(err) => return error_body(StatusCode::UNAUTHORIZED, &err, media),
     };
     let gateway = http.is_gateway(&headers);
-    let response = execute(&http, viewer, batch, media, Transport::Post, gateway).await;
+    let key = match headers.get(idempotency::HEADER).map(|v| v.to_str()) {
+        None => None,
+        Some(Ok(key)) => Some(key),
+        Some(Err(_)) => {
+            let err = AppError::Request {
+                code: "BAD_IDEMPOTENCY_KEY",
+                message: "the Idempotency-Key header must be visible ASCII".into(),
+            };
+            return error_body(StatusCode::BAD_REQUEST, &err, media);
+        }
+    };
+    let response = execute(&http, viewer, batch, media, Transport::Post, gateway, key).await;
     // In-process wake-up for subscribers of this instance (PostgreSQL also notifies every instance on commit).
     http.state.bus.notify();
     response

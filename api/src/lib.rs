@@ -13,6 +13,7 @@ pub mod gate;
 pub mod graphiql;
 pub mod graphql;
 pub mod http;
+pub mod idempotency;
 pub mod mailer;
 pub mod metrics;
 #[cfg(test)]

@@ -109,6 +109,11 @@ pub fn event_written() {
     counter!("mutual_aid_events_written_total").increment(1);
 }
 
+/// A mutation answered from the response stored under its idempotency key.
+pub fn idempotent_replay() {
+    counter!("mutual_aid_idempotent_replays_total").increment(1);
+}
+
 /// An event delivered to a subscriber, `lag` seconds after it was recorded.
 pub fn event_delivered(lag: f64) {
     counter!("mutual_aid_events_delivered_total").increment(1);

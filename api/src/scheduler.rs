@@ -138,6 +138,10 @@ pub fn spawn(state: AppState, interval: StdDuration, leads: Vec<Duration>) -> to
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
+            // Expired idempotency keys are swept by the operating system's clock, which is what they expire by.
+            if let Err(err) = crate::idempotency::sweep(&state.db, chrono::Utc::now()).await {
+                tracing::warn!(error = ?err, "sweeping expired idempotency keys failed; retrying at the next interval");
+            }
             let done = tick(&state.db, state.clock.now(), &leads).await;
             crate::metrics::scheduler_run(done.as_ref().ok());
             match done {

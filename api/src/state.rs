@@ -16,6 +16,8 @@ use crate::error::{AppError, AppResult};
 pub struct AppState {
     /// The connection pool.
     pub db: DatabaseConnection,
+    /// The pool as a request's database handle (what a request without a transaction of its own uses).
+    pub handle: crate::db::Handle,
     /// The pool subscriptions read from: on SQLite a separate pool of readers (WAL lets them read beside the one
     /// writer); on PostgreSQL the same pool.
     pub read_db: DatabaseConnection,
@@ -73,6 +75,7 @@ impl AppState {
         Ok(AppState {
             limits,
             persisted,
+            handle: crate::db::Handle::Pool(db.clone()),
             db,
             read_db,
             config: Arc::new(config),

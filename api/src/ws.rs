@@ -395,11 +395,27 @@ where
                                 continue;
                             }
                         };
+                        let key = match crate::idempotency::key_of(None, &admitted.request) {
+                            Ok(key) => key.filter(|_| admitted.operation == OperationType::Mutation),
+                            Err(err) => {
+                                if sink.send(text(json!({ "type": "error", "id": id, "payload": coded(&err) }))).await.is_err() {
+                                    break vec![];
+                                }
+                                continue;
+                            }
+                        };
                         let delay = Duration::from_millis(config.dataloader_delay_ms);
-                        let request = admitted
-                            .request
-                            .data(viewer.clone())
-                            .data(loaders(state.db.clone(), viewer.clone(), delay));
+                        let (request, keyed) = match key {
+                            // Run under the key: the request gets its data (and its one transaction) there.
+                            Some(key) => (admitted.request, Some((state.clone(), viewer.clone(), key))),
+                            None => (
+                                admitted
+                                    .request
+                                    .data(viewer.clone())
+                                    .data(loaders(state.handle.clone(), viewer.clone(), delay)),
+                                None,
+                            ),
+                        };
                         // Queries and mutations sent over the socket get the same time limit as over HTTP.
                         let time_limit = (admitted.operation != OperationType::Subscription)
                             .then(|| Duration::from_secs(config.request_timeout_seconds));
@@ -414,6 +430,7 @@ where
                                 // A mutation over the socket wakes this instance's subscribers (and re-checks of
                                 // authority) as one over HTTP does.
                                 commits: (admitted.operation == OperationType::Mutation).then(|| state.bus.clone()),
+                                keyed,
                             },
                             out_tx.clone(),
                             Duration::from_secs(config.ws_send_timeout_seconds),
@@ -456,6 +473,8 @@ struct Operation {
     time_limit: Option<Duration>,
     /// The bus to signal once a mutation has run.
     commits: Option<crate::bus::EventBus>,
+    /// A mutation's idempotency key, with the state and the caller it runs for.
+    keyed: Option<(AppState, crate::auth::Viewer, String)>,
 }
 
 fn coded(error: &AppError) -> Vec<Value> {
@@ -470,8 +489,17 @@ async fn run_subscription(
     out: mpsc::Sender<Out>,
     send_timeout: Duration,
 ) {
-    let Operation { request, mut register, id, time_limit, commits } = operation;
-    let mut responses = schema.execute_stream(request);
+    let Operation { request, mut register, id, time_limit, commits, keyed } = operation;
+    let mut responses = match keyed {
+        Some((state, viewer, key)) => futures_util::stream::once(async move {
+            match crate::idempotency::execute(&state, &schema, &viewer, &key, request).await {
+                Ok((response, _)) => response,
+                Err(error) => gate::Refusal { status: http::StatusCode::BAD_REQUEST, error }.into_response(),
+            }
+        })
+        .boxed(),
+        None => schema.execute_stream(request),
+    };
     let mut first = true;
     loop {
         let next = match time_limit {

@@ -18,6 +18,7 @@ pub mod document;
 pub mod edxl_message;
 pub mod event;
 pub mod event_jurisdiction;
+pub mod idempotency_key;
 pub mod incident;
 pub mod inventory_item;
 pub mod invoice_line;

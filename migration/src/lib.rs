@@ -16,6 +16,7 @@ mod m20261203_000010_after_action_filer;
 mod m20261203_000011_billing_limit;
 mod m20261203_000012_fidelity_and_notifications;
 mod m20261203_000013_compact_tiers;
+mod m20261203_000014_idempotency_keys;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_billing_limit::Migration),
             Box::new(m20261203_000012_fidelity_and_notifications::Migration),
             Box::new(m20261203_000013_compact_tiers::Migration),
+            Box::new(m20261203_000014_idempotency_keys::Migration),
         ]
     }
 }

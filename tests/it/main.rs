@@ -11,6 +11,7 @@ mod directory;
 mod edxl;
 mod fidelity;
 mod hardening;
+mod idempotency;
 mod incidents;
 mod missions;
 mod paging;

@@ -19,8 +19,8 @@ use async_graphql::connection::PageInfo;
 use base64::Engine;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, NullOrdering, Order as SqlOrder, SimpleExpr};
 use sea_orm::{
-    Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, Value,
+    Condition, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QueryResult,
+    QuerySelect, QueryTrait, Select, Value,
 };
 use serde_json::Value as Json;
 
@@ -246,7 +246,7 @@ pub fn cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> u
 /// Runs a filtered select as one page of a connection in `order`: one statement for the rows, and one for the
 /// count if `totalCount` is selected.
 pub async fn paginate<E, T>(
-    db: &DatabaseConnection,
+    db: &crate::db::Handle,
     select: Select<E>,
     order: &Order,
     window: Window,

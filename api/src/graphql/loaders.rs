@@ -11,7 +11,9 @@ use entities::{
     document, incident, inventory_item, invoice_line, jurisdiction, jurisdiction_contact, membership, offer,
     offer_line, payment, request_line_item, request_recipient, resource_request, resource_type, time_record,
 };
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::db::Handle;
 use uuid::Uuid;
 
 use crate::auth::Viewer;
@@ -24,7 +26,7 @@ use crate::error::AppError;
 
 /// Loads rows by key in batches, as the request's viewer.
 pub struct DbLoader {
-    db: DatabaseConnection,
+    db: Handle,
     viewer: Viewer,
 }
 
@@ -36,7 +38,7 @@ pub type Loaders = DataLoader<DbLoader>;
 /// `delay` is the batching window: keys asked for within it share one statement. Resolving a list of more than
 /// 32 items yields to the runtime part-way, so on a busy machine a window shorter than that pause splits a batch
 /// in two (more statements, never one per row); a longer window costs that much latency per nesting level.
-pub fn loaders(db: DatabaseConnection, viewer: Viewer, delay: std::time::Duration) -> Loaders {
+pub fn loaders(db: Handle, viewer: Viewer, delay: std::time::Duration) -> Loaders {
     DataLoader::new(DbLoader { db, viewer }, tokio::spawn).delay(delay)
 }
 

@@ -134,6 +134,11 @@ pub fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
     ctx.data_unchecked::<AppState>()
 }
 
+/// The database as this request sees it: the pool, or the one transaction an idempotent mutation runs in.
+pub fn db<'a>(ctx: &Context<'a>) -> &'a crate::db::Handle {
+    ctx.data_opt::<crate::db::Handle>().unwrap_or(&state(ctx).handle)
+}
+
 /// The caller; anonymous when the request carried no token.
 pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
     ctx.data_unchecked::<Viewer>()

@@ -20,7 +20,7 @@ use crate::graphql::loaders::{
 };
 use crate::graphql::missions::{Agreement, Deployment, Offer, ResourceRequest};
 use crate::graphql::types::{Compact, Incident, Jurisdiction, Membership, ResourceType, loaders};
-use crate::graphql::{RoleGuard, state, viewer};
+use crate::graphql::{RoleGuard, db, viewer};
 
 /// The most ids one `nodes` call resolves.
 pub const MAX_NODES: usize = 100;
@@ -111,13 +111,13 @@ async fn load(ctx: &Context<'_>, kind: NodeType, id: uuid::Uuid) -> Result<Optio
         NodeType::Claim => loaders.load_one(ClaimById(id)).await?.map(|r| Node::Claim(Claim(r))),
         // The directory is readable by every signed-in caller, as `membership(id:)` is.
         NodeType::Membership => membership::Entity::find_by_id(id)
-            .one(&state(ctx).db)
+            .one(db(ctx))
             .await
             .map_err(AppError::from)?
             .map(|r| Node::Membership(Membership(r))),
         NodeType::Dispute => dispute::Entity::find_by_id(id)
             .filter(disputes_visible_to(viewer(ctx)))
-            .one(&state(ctx).db)
+            .one(db(ctx))
             .await
             .map_err(AppError::from)?
             .map(|r| Node::Dispute(Dispute(r))),

@@ -11,7 +11,7 @@ use crate::domain::notifications::{self as domain, addressed_to};
 use crate::error::AppError;
 use crate::graphql::connection::{Window, connection, paginate};
 use crate::graphql::types::{Compact, Jurisdiction, compact_by_id, jurisdiction_by_id};
-use crate::graphql::{RoleGuard, ordering, state, viewer};
+use crate::graphql::{RoleGuard, db, ordering, state, viewer};
 use crate::scalars::{DateTime, Sequence};
 
 /// A notification for the viewer.
@@ -133,7 +133,7 @@ impl NotificationQuery {
         >,
     ) -> Result<NotificationConnection> {
         let viewer = viewer(ctx);
-        let db = &state(ctx).db;
+        let db = db(ctx);
         let filter = filter.unwrap_or_default();
         let mut select = notification::Entity::find().filter(addressed_to(viewer));
         if let Some(kinds) = &filter.kinds {
@@ -157,7 +157,7 @@ impl NotificationQuery {
     /// How many notifications addressed to the caller's jurisdiction it has not read.
     #[graphql(guard = "RoleGuard::any_of(&[Role::AuthorizedRepresentative])")]
     async fn unread_notification_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(domain::unread_count(&state(ctx).db, viewer(ctx)).await?)
+        Ok(domain::unread_count(db(ctx), viewer(ctx)).await?)
     }
 }
 
@@ -200,7 +200,7 @@ impl NotificationMutation {
             let parsed = id.parse::<i64>().ok().filter(|n| *n > 0);
             ids.push(parsed.ok_or_else(|| AppError::bad_input(&format!("ids.{i}"), "not a notification id"))?);
         }
-        let db = &state(ctx).db;
+        let db = db(ctx);
         let marked = domain::mark_read(db, viewer, state(ctx).clock.now(), &ids, input.all).await?;
         Ok(MarkNotificationsReadPayload { marked, unread: domain::unread_count(db, viewer).await? })
     }

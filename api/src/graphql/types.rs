@@ -18,7 +18,7 @@ use crate::graphql::loaders::{
     CompactById, ContactsOf, JurisdictionById, Loaders, MembershipsOf, RepresentativesOf, ResourceTypeById,
 };
 use crate::graphql::ordering;
-use crate::graphql::state;
+use crate::graphql::{db, state};
 use crate::scalars::{Date, DateTime, Sequence};
 
 /// The request's DataLoader.
@@ -52,7 +52,7 @@ pub async fn resource_type_by_id(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Re
 /// The events of one record, oldest first.
 pub(crate) async fn history(ctx: &Context<'_>, record_id: uuid::Uuid, window: Window) -> Result<EventConnection> {
     let select = event::Entity::find().filter(event::Column::RecordId.eq(record_id));
-    Ok(paginate(&state(ctx).db, select, &ordering::history(), window, Event).await?.into())
+    Ok(paginate(db(ctx), select, &ordering::history(), window, Event).await?.into())
 }
 
 /// A political subdivision or state that can request or lend help.
@@ -251,7 +251,7 @@ impl Compact {
         let rows = committee_member::Entity::find()
             .filter(committee_member::Column::CompactId.eq(self.0.id))
             .order_by_asc(committee_member::Column::Subject)
-            .all(&state(ctx).db)
+            .all(db(ctx))
             .await?;
         Ok(rows.into_iter().map(CommitteeMember).collect())
     }
@@ -317,7 +317,7 @@ impl Compact {
     ) -> Result<MembershipConnection> {
         let select = membership::Entity::find().filter(membership::Column::CompactId.eq(self.0.id));
         let window = Window::new(first, after, last, before);
-        Ok(paginate(&state(ctx).db, select, &ordering::memberships(), window, Membership).await?.into())
+        Ok(paginate(db(ctx), select, &ordering::memberships(), window, Membership).await?.into())
     }
     /// Incremented by every change; pass it as `expectedVersion` to detect concurrent edits.
     async fn version(&self) -> i32 {

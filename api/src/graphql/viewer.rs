@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use crate::auth;
 use crate::domain::enums::Role;
 use crate::graphql::types::{Compact, Jurisdiction};
-use crate::graphql::{state, viewer};
+use crate::graphql::{db, viewer};
 use crate::scalars::DateTime;
 
 /// Queries about the caller.
@@ -33,7 +33,7 @@ impl ViewerInfo {
         let rows = compact::Entity::find()
             .filter(compact::Column::Id.is_in(self.0.compact_ids.iter().copied()))
             .order_by_asc(compact::Column::Name)
-            .all(&state(ctx).db)
+            .all(db(ctx))
             .await
             .map_err(crate::error::AppError::from)?;
         Ok(rows.into_iter().map(Compact).collect())
@@ -63,8 +63,7 @@ impl ViewerInfo {
     /// one).
     async fn jurisdiction(&self, ctx: &Context<'_>) -> Result<Option<Jurisdiction>> {
         let Some(id) = self.0.jurisdiction_id else { return Ok(None) };
-        let row =
-            jurisdiction::Entity::find_by_id(id).one(&state(ctx).db).await.map_err(crate::error::AppError::from)?;
+        let row = jurisdiction::Entity::find_by_id(id).one(db(ctx)).await.map_err(crate::error::AppError::from)?;
         Ok(row.map(Jurisdiction))
     }
     /// When the credentials expire.

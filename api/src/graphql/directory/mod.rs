@@ -19,7 +19,7 @@ use crate::graphql::types::{
     AuthorizedRepresentative, CommitteeMember, Compact, CompactConnection, Contact, Jurisdiction,
     JurisdictionConnection, Membership, ResourceType, ResourceTypeConnection,
 };
-use crate::graphql::{RoleGuard, state, viewer};
+use crate::graphql::{RoleGuard, db, state, viewer};
 
 /// Filters of the jurisdiction list; all given filters must match.
 #[derive(Debug, Default, InputObject)]
@@ -86,7 +86,7 @@ impl DirectoryQuery {
         #[graphql(desc = "The record's id.")] id: ID,
     ) -> Result<Option<Jurisdiction>> {
         let id = validate::id("id", &id)?;
-        let row = jurisdiction::Entity::find_by_id(id).one(&state(ctx).db).await.map_err(AppError::from)?;
+        let row = jurisdiction::Entity::find_by_id(id).one(db(ctx)).await.map_err(AppError::from)?;
         Ok(row.map(Jurisdiction))
     }
 
@@ -140,15 +140,9 @@ impl DirectoryQuery {
                 ),
             );
         }
-        Ok(paginate(
-            &state(ctx).db,
-            select,
-            &ordering::jurisdictions(),
-            Window::new(first, after, last, before),
-            Jurisdiction,
-        )
-        .await?
-        .into())
+        Ok(paginate(db(ctx), select, &ordering::jurisdictions(), Window::new(first, after, last, before), Jurisdiction)
+            .await?
+            .into())
     }
 
     /// A compact by id; null if there is none.
@@ -159,7 +153,7 @@ impl DirectoryQuery {
         #[graphql(desc = "The record's id.")] id: ID,
     ) -> Result<Option<Compact>> {
         let id = validate::id("id", &id)?;
-        let row = compact::Entity::find_by_id(id).one(&state(ctx).db).await.map_err(AppError::from)?;
+        let row = compact::Entity::find_by_id(id).one(db(ctx)).await.map_err(AppError::from)?;
         Ok(row.map(Compact))
     }
 
@@ -201,7 +195,7 @@ impl DirectoryQuery {
                 ),
             );
         }
-        Ok(paginate(&state(ctx).db, select, &ordering::compacts(), Window::new(first, after, last, before), Compact)
+        Ok(paginate(db(ctx), select, &ordering::compacts(), Window::new(first, after, last, before), Compact)
             .await?
             .into())
     }
@@ -214,7 +208,7 @@ impl DirectoryQuery {
         #[graphql(desc = "The record's id.")] id: ID,
     ) -> Result<Option<Membership>> {
         let id = validate::id("id", &id)?;
-        let row = membership::Entity::find_by_id(id).one(&state(ctx).db).await.map_err(AppError::from)?;
+        let row = membership::Entity::find_by_id(id).one(db(ctx)).await.map_err(AppError::from)?;
         Ok(row.map(Membership))
     }
 
@@ -251,7 +245,7 @@ impl DirectoryQuery {
             select = select.filter(lower_like((resource_type::Entity, resource_type::Column::Name), text));
         }
         Ok(paginate(
-            &state(ctx).db,
+            db(ctx),
             select,
             &ordering::resource_types(),
             Window::new(first, after, last, before),
@@ -349,7 +343,7 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: CreateJurisdictionInput,
     ) -> Result<JurisdictionPayload> {
-        let row = domain::create_jurisdiction(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
+        let row = domain::create_jurisdiction(db(ctx), viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(JurisdictionPayload { jurisdiction: Jurisdiction(row) })
     }
 
@@ -360,7 +354,7 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: UpdateJurisdictionInput,
     ) -> Result<JurisdictionPayload> {
-        let row = domain::update_jurisdiction(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
+        let row = domain::update_jurisdiction(db(ctx), viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(JurisdictionPayload { jurisdiction: Jurisdiction(row) })
     }
 
@@ -371,14 +365,9 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: AddJurisdictionContactInput,
     ) -> Result<ContactPayload> {
-        let row = domain::add_contact(
-            &state(ctx).db,
-            viewer(ctx),
-            state(ctx).clock.now(),
-            &input.jurisdiction_id,
-            input.contact,
-        )
-        .await?;
+        let row =
+            domain::add_contact(db(ctx), viewer(ctx), state(ctx).clock.now(), &input.jurisdiction_id, input.contact)
+                .await?;
         Ok(ContactPayload { contact: Contact(row) })
     }
 
@@ -390,9 +379,9 @@ impl DirectoryMutation {
         #[graphql(desc = "What to do.")] input: RemoveByIdInput,
     ) -> Result<JurisdictionPayload> {
         let state = state(ctx);
-        let jurisdiction_id = domain::remove_contact(&state.db, viewer(ctx), state.clock.now(), &input.id).await?;
+        let jurisdiction_id = domain::remove_contact(db(ctx), viewer(ctx), state.clock.now(), &input.id).await?;
         let row = jurisdiction::Entity::find_by_id(jurisdiction_id)
-            .one(&state.db)
+            .one(db(ctx))
             .await
             .map_err(AppError::from)?
             .ok_or_else(|| AppError::not_found("jurisdiction", jurisdiction_id))?;
@@ -407,7 +396,7 @@ impl DirectoryMutation {
         #[graphql(desc = "What to do.")] input: AddAuthorizedRepresentativeInput,
     ) -> Result<RepresentativePayload> {
         let row = domain::add_representative(
-            &state(ctx).db,
+            db(ctx),
             viewer(ctx),
             state(ctx).clock.now(),
             &input.jurisdiction_id,
@@ -424,8 +413,7 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: RemoveByIdInput,
     ) -> Result<RepresentativePayload> {
-        let row =
-            domain::deactivate_representative(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), &input.id).await?;
+        let row = domain::deactivate_representative(db(ctx), viewer(ctx), state(ctx).clock.now(), &input.id).await?;
         Ok(RepresentativePayload { representative: AuthorizedRepresentative(row) })
     }
 
@@ -436,7 +424,7 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: CreateCompactInput,
     ) -> Result<CompactPayload> {
-        let row = domain::create_compact(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
+        let row = domain::create_compact(db(ctx), viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(CompactPayload { compact: Compact(row) })
     }
 
@@ -447,7 +435,7 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: UpdateCompactInput,
     ) -> Result<CompactPayload> {
-        let row = domain::update_compact(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
+        let row = domain::update_compact(db(ctx), viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(CompactPayload { compact: Compact(row) })
     }
 
@@ -459,7 +447,7 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: AddCommitteeMemberInput,
     ) -> Result<CommitteeMemberPayload> {
-        let row = domain::add_committee_member(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
+        let row = domain::add_committee_member(db(ctx), viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(CommitteeMemberPayload { committee_member: CommitteeMember(row) })
     }
 
@@ -470,7 +458,7 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: AddCompactMemberInput,
     ) -> Result<MembershipPayload> {
-        let row = domain::add_member(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
+        let row = domain::add_member(db(ctx), viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(MembershipPayload { membership: Membership(row) })
     }
 
@@ -482,7 +470,7 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: NoticeMembershipTerminationInput,
     ) -> Result<MembershipPayload> {
-        let row = domain::notice_termination(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
+        let row = domain::notice_termination(db(ctx), viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(MembershipPayload { membership: Membership(row) })
     }
 
@@ -493,7 +481,7 @@ impl DirectoryMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: CreateResourceTypeInput,
     ) -> Result<ResourceTypePayload> {
-        let row = domain::create_resource_type(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
+        let row = domain::create_resource_type(db(ctx), viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(ResourceTypePayload { resource_type: ResourceType(row) })
     }
 }

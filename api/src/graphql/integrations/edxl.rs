@@ -9,7 +9,7 @@ use crate::edxl::import::{self, ImportEdxlRmInput};
 use crate::edxl::{EdxlRmMessage, message, xml};
 use crate::error::AppError;
 use crate::graphql::missions::{Offer, ResourceRequest};
-use crate::graphql::{RoleGuard, state, viewer};
+use crate::graphql::{RoleGuard, db, state, viewer};
 
 /// The message of `kind` about `id`, as XML, or a coded error when the record has no such message.
 pub async fn export(ctx: &Context<'_>, kind: EdxlRmMessage, allowed: &[EdxlRmMessage], id: Uuid) -> Result<String> {
@@ -24,7 +24,7 @@ pub async fn export(ctx: &Context<'_>, kind: EdxlRmMessage, allowed: &[EdxlRmMes
         )
         .into());
     }
-    let found = message::export(&state(ctx).db, viewer(ctx), kind, id, state(ctx).clock.now()).await?;
+    let found = message::export(db(ctx), viewer(ctx), kind, id, state(ctx).clock.now()).await?;
     crate::metrics::edxl_message("exported");
     Ok(xml::to_xml(&found))
 }
@@ -48,7 +48,7 @@ pub struct ImportEdxlRmPayload {
 
 /// Reads the record an import created, as the caller may see it.
 pub async fn payload(ctx: &Context<'_>, done: import::Imported) -> Result<ImportEdxlRmPayload> {
-    let db = &state(ctx).db;
+    let db = db(ctx);
     let (request, offer) = match done.record_type {
         RecordType::ResourceRequest => {
             (Some(ResourceRequest(crate::domain::requests::load_visible(db, viewer(ctx), done.record_id).await?)), None)
@@ -83,7 +83,7 @@ impl EdxlMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The message and where it goes.")] input: ImportEdxlRmInput,
     ) -> Result<ImportEdxlRmPayload> {
-        let done = import::import(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input)
+        let done = import::import(db(ctx), viewer(ctx), state(ctx).clock.now(), input)
             .await
             .inspect_err(|_| crate::metrics::edxl_message("refused"))?;
         crate::metrics::edxl_message("imported");

@@ -19,7 +19,7 @@ use crate::domain::{money, validate};
 use crate::error::AppError;
 use crate::graphql::loaders::{IncidentById, Loaders};
 use crate::graphql::types::{Compact, Incident, Jurisdiction};
-use crate::graphql::{RoleGuard, state, viewer};
+use crate::graphql::{RoleGuard, db, state, viewer};
 use crate::scalars::Decimal as DecimalScalar;
 
 /// How many requests are in one status.
@@ -113,7 +113,7 @@ impl Dashboard {
             .column_as(resource_request::Column::Id.count(), "count")
             .group_by(resource_request::Column::Status)
             .into_tuple()
-            .all(&state(ctx).db)
+            .all(db(ctx))
             .await
             .map_err(db_err)?;
         let mut counts: BTreeMap<RequestStatus, u64> = BTreeMap::new();
@@ -125,7 +125,7 @@ impl Dashboard {
 
     /// People and equipment deployed now, by assisting jurisdiction and incident.
     async fn deployed(&self, ctx: &Context<'_>) -> Result<Vec<DeployedResources>> {
-        let db = &state(ctx).db;
+        let db = db(ctx);
         let mut select = deployment::Entity::find().filter(deployments_visible_to(viewer(ctx)));
         if let Some(c) = self.compact {
             select = select.filter(deployment::Column::CompactId.eq(c));
@@ -170,7 +170,7 @@ impl Dashboard {
     /// accepted offer's cost estimate), whether or not a claim exists yet; the invoiced, paid and outstanding amounts
     /// of the visible claims.
     async fn amounts_by_compact(&self, ctx: &Context<'_>) -> Result<Vec<CompactAmounts>> {
-        let db = &state(ctx).db;
+        let db = db(ctx);
         let mut agreements = entities::agreement::Entity::find().filter(agreements_visible_to(viewer(ctx)));
         let mut claims = claim::Entity::find().filter(claims_visible_to(viewer(ctx)));
         if let Some(c) = self.compact {
@@ -253,7 +253,7 @@ impl Dashboard {
         if let Some(i) = self.incident {
             select = select.filter(records_of_incident(i));
         }
-        select.count(&state(ctx).db).await.map_err(db_err)
+        select.count(db(ctx)).await.map_err(db_err)
     }
 }
 

@@ -13,7 +13,7 @@ use crate::domain::validate;
 use crate::graphql::connection::{Window, paginate};
 use crate::graphql::ordering::{IncidentOrderField, OrderBy, order_of};
 use crate::graphql::types::{Incident, IncidentConnection};
-use crate::graphql::{RoleGuard, state, viewer};
+use crate::graphql::{RoleGuard, db, state, viewer};
 use crate::scalars::DateTime;
 
 /// Filters of the incident list; all given filters must match.
@@ -48,7 +48,7 @@ impl IncidentQuery {
         #[graphql(desc = "The record's id.")] id: ID,
     ) -> Result<Option<Incident>> {
         let id = validate::id("id", &id)?;
-        Ok(domain::find_visible(&state(ctx).db, viewer(ctx), id).await?.map(Incident))
+        Ok(domain::find_visible(db(ctx), viewer(ctx), id).await?.map(Incident))
     }
 
     /// Incidents the caller may see, most recently declared first.
@@ -99,7 +99,7 @@ impl IncidentQuery {
             select = select.filter(incident::Column::UpdatedAt.gte(at.0));
         }
         let order = order_of(order_by, incident::Column::Id.into_simple_expr());
-        Ok(paginate(&state(ctx).db, select, &order, Window::new(first, after, last, before), Incident).await?.into())
+        Ok(paginate(db(ctx), select, &order, Window::new(first, after, last, before), Incident).await?.into())
     }
 }
 
@@ -124,7 +124,7 @@ impl IncidentMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: DeclareIncidentInput,
     ) -> Result<IncidentPayload> {
-        let row = domain::declare(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
+        let row = domain::declare(db(ctx), viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(IncidentPayload { incident: Incident(row) })
     }
 
@@ -135,8 +135,7 @@ impl IncidentMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: RecordWrittenDeclarationInput,
     ) -> Result<IncidentPayload> {
-        let row =
-            domain::record_written_declaration(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
+        let row = domain::record_written_declaration(db(ctx), viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(IncidentPayload { incident: Incident(row) })
     }
 
@@ -147,7 +146,7 @@ impl IncidentMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: CloseIncidentInput,
     ) -> Result<IncidentPayload> {
-        let row = domain::close(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), input).await?;
+        let row = domain::close(db(ctx), viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(IncidentPayload { incident: Incident(row) })
     }
 }

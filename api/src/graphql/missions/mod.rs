@@ -25,8 +25,8 @@ use crate::graphql::loaders::{
     DeploymentsOf, DeploymentsOfAgreement, DocumentsOf, IncidentById, JurisdictionById, LineItemsOf, OfferById,
     OfferLinesOf, OffersOf, RecipientsOf, RequestById, TimeRecordsOf,
 };
-use crate::graphql::state;
 use crate::graphql::types::{Compact, EventConnection, Incident, Jurisdiction, ResourceType, history, loaders};
+use crate::graphql::{db, state};
 use crate::scalars::{Date, DateTime, Decimal as DecimalScalar};
 
 fn id(uuid: uuid::Uuid) -> ID {
@@ -1089,7 +1089,7 @@ impl Deadline {
     /// The extensions proposed for it (Utah R704-2-10(5)(b)), oldest first: agreed ones moved `dueAt`, and each
     /// keeps the due date it moved from.
     async fn extensions(&self, ctx: &Context<'_>) -> Result<Vec<DeadlineExtension>> {
-        let found = crate::domain::deadlines::extensions_of(&state(ctx).db, self.0.id).await?;
+        let found = crate::domain::deadlines::extensions_of(db(ctx), self.0.id).await?;
         Ok(found.into_iter().map(DeadlineExtension).collect())
     }
 }

@@ -33,7 +33,7 @@ use crate::graphql::ordering::{
     self, AgreementOrderField, DeadlineOrderField, DeploymentOrderField, OrderBy, ResourceRequestOrderField, order_of,
 };
 use crate::graphql::types::Jurisdiction;
-use crate::graphql::{RoleGuard, state, viewer};
+use crate::graphql::{RoleGuard, db, state, viewer};
 use crate::scalars::DateTime;
 
 /// Filters of the request list; all given filters must match.
@@ -139,7 +139,7 @@ impl MissionQuery {
         let id = validate::id("id", &id)?;
         let row = resource_request::Entity::find_by_id(id)
             .filter(requests_visible_to(viewer(ctx)))
-            .one(&state(ctx).db)
+            .one(db(ctx))
             .await
             .map_err(crate::error::AppError::from)?;
         Ok(row.map(ResourceRequest))
@@ -190,16 +190,14 @@ impl MissionQuery {
             select = select.filter(resource_request::Column::UpdatedAt.gte(at.0));
         }
         let order = order_of(order_by, resource_request::Column::Id.into_simple_expr());
-        Ok(paginate(&state(ctx).db, select, &order, Window::new(first, after, last, before), ResourceRequest)
-            .await?
-            .into())
+        Ok(paginate(db(ctx), select, &order, Window::new(first, after, last, before), ResourceRequest).await?.into())
     }
 
     /// An offer by id; null if there is none or the caller may not see it.
     #[graphql(guard = "RoleGuard::authenticated()")]
     async fn offer(&self, ctx: &Context<'_>, #[graphql(desc = "The record's id.")] id: ID) -> Result<Option<Offer>> {
         let id = validate::id("id", &id)?;
-        match offers::load_visible(&state(ctx).db, viewer(ctx), id).await {
+        match offers::load_visible(db(ctx), viewer(ctx), id).await {
             Ok(row) => Ok(Some(Offer(row))),
             Err(crate::error::AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
@@ -216,7 +214,7 @@ impl MissionQuery {
         let id = validate::id("id", &id)?;
         let row = agreement::Entity::find_by_id(id)
             .filter(agreements_visible_to(viewer(ctx)))
-            .one(&state(ctx).db)
+            .one(db(ctx))
             .await
             .map_err(crate::error::AppError::from)?;
         Ok(row.map(Agreement))
@@ -275,7 +273,7 @@ impl MissionQuery {
             select = select.filter(agreement::Column::UpdatedAt.gte(at.0));
         }
         let order = order_of(order_by, agreement::Column::Id.into_simple_expr());
-        Ok(paginate(&state(ctx).db, select, &order, Window::new(first, after, last, before), Agreement).await?.into())
+        Ok(paginate(db(ctx), select, &order, Window::new(first, after, last, before), Agreement).await?.into())
     }
 
     /// A deployment by id; null if there is none or the caller may not see it.
@@ -288,7 +286,7 @@ impl MissionQuery {
         let id = validate::id("id", &id)?;
         let row = deployment::Entity::find_by_id(id)
             .filter(deployments_visible_to(viewer(ctx)))
-            .one(&state(ctx).db)
+            .one(db(ctx))
             .await
             .map_err(crate::error::AppError::from)?;
         Ok(row.map(Deployment))
@@ -346,7 +344,7 @@ impl MissionQuery {
             select = select.filter(deployment::Column::UpdatedAt.gte(at.0));
         }
         let order = order_of(order_by, deployment::Column::Id.into_simple_expr());
-        Ok(paginate(&state(ctx).db, select, &order, Window::new(first, after, last, before), Deployment).await?.into())
+        Ok(paginate(db(ctx), select, &order, Window::new(first, after, last, before), Deployment).await?.into())
     }
 
     /// Deadlines of the records the caller may see, soonest first.
@@ -405,7 +403,7 @@ impl MissionQuery {
         }
         let order = order_of(order_by, deadline::Column::Id.into_simple_expr());
         Ok(paginate(
-            &state(ctx).db,
+            db(ctx),
             select,
             &order,
             Window::new(first, after, last, before),
@@ -447,15 +445,9 @@ impl MissionQuery {
         if filter.available_only {
             select = select.filter(inventory_item::Column::QuantityAvailable.gt(0));
         }
-        Ok(paginate(
-            &state(ctx).db,
-            select,
-            &ordering::inventory(),
-            Window::new(first, after, last, before),
-            InventoryItem,
-        )
-        .await?
-        .into())
+        Ok(paginate(db(ctx), select, &ordering::inventory(), Window::new(first, after, last, before), InventoryItem)
+            .await?
+            .into())
     }
 
     /// Active members with available inventory of the requested types, closest to the incident first. For the
@@ -467,7 +459,7 @@ impl MissionQuery {
         #[graphql(desc = "The request to source.")] request_id: ID,
     ) -> Result<Vec<Candidate>> {
         let id = validate::id("requestId", &request_id)?;
-        let found = requests::candidates(&state(ctx).db, viewer(ctx), state(ctx).clock.now(), id).await?;
+        let found = requests::candidates(db(ctx), viewer(ctx), state(ctx).clock.now(), id).await?;
         Ok(found
             .into_iter()
             .map(|c| Candidate {
@@ -575,7 +567,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: CreateResourceRequestInput,
     ) -> Result<ResourceRequestPayload> {
-        let row = requests::create(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = requests::create(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(ResourceRequestPayload { resource_request: ResourceRequest(row) })
     }
 
@@ -586,7 +578,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: RequestStepInput,
     ) -> Result<ResourceRequestPayload> {
-        let row = requests::submit(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = requests::submit(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(ResourceRequestPayload { resource_request: ResourceRequest(row) })
     }
 
@@ -598,7 +590,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: RecordVerbalRequestInput,
     ) -> Result<ResourceRequestPayload> {
-        let row = requests::record_verbal(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = requests::record_verbal(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(ResourceRequestPayload { resource_request: ResourceRequest(row) })
     }
 
@@ -611,7 +603,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: ConfirmRequestInWritingInput,
     ) -> Result<ResourceRequestPayload> {
-        let row = requests::confirm_in_writing(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = requests::confirm_in_writing(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(ResourceRequestPayload { resource_request: ResourceRequest(row) })
     }
 
@@ -622,7 +614,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: AssignMissionNumberInput,
     ) -> Result<ResourceRequestPayload> {
-        let row = requests::assign_mission_number(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = requests::assign_mission_number(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(ResourceRequestPayload { resource_request: ResourceRequest(row) })
     }
 
@@ -634,7 +626,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: DirectResourceRequestInput,
     ) -> Result<ResourceRequestPayload> {
-        let row = requests::direct(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = requests::direct(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(ResourceRequestPayload { resource_request: ResourceRequest(row) })
     }
 
@@ -645,7 +637,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: RequestStepInput,
     ) -> Result<ResourceRequestPayload> {
-        let row = requests::cancel(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = requests::cancel(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(ResourceRequestPayload { resource_request: ResourceRequest(row) })
     }
 
@@ -656,7 +648,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: RequestStepInput,
     ) -> Result<ResourceRequestPayload> {
-        let row = requests::mark_unfilled(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = requests::mark_unfilled(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(ResourceRequestPayload { resource_request: ResourceRequest(row) })
     }
 
@@ -667,7 +659,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: RequestStepInput,
     ) -> Result<ResourceRequestPayload> {
-        let row = requests::close(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = requests::close(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(ResourceRequestPayload { resource_request: ResourceRequest(row) })
     }
 
@@ -678,7 +670,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: MakeOfferInput,
     ) -> Result<OfferPayload> {
-        let row = offers::make(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = offers::make(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(OfferPayload { offer: Offer(row) })
     }
 
@@ -689,7 +681,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: DeclineResourceRequestInput,
     ) -> Result<OfferPayload> {
-        let row = offers::decline(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = offers::decline(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(OfferPayload { offer: Offer(row) })
     }
 
@@ -700,7 +692,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: OfferDecisionInput,
     ) -> Result<OfferPayload> {
-        let row = offers::withdraw(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = offers::withdraw(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(OfferPayload { offer: Offer(row) })
     }
 
@@ -711,7 +703,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: OfferDecisionInput,
     ) -> Result<OfferPayload> {
-        let row = offers::reject(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = offers::reject(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(OfferPayload { offer: Offer(row) })
     }
 
@@ -723,7 +715,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: AcceptOfferInput,
     ) -> Result<AcceptOfferPayload> {
-        let accepted = offers::accept(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let accepted = offers::accept(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(AcceptOfferPayload {
             offer: Offer(accepted.offer),
             agreement: Agreement(accepted.agreement),
@@ -739,7 +731,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: SignAgreementInput,
     ) -> Result<AgreementPayload> {
-        let row = agreements::sign(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = agreements::sign(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(AgreementPayload { agreement: Agreement(row) })
     }
 
@@ -750,7 +742,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: ProposeAmendmentInput,
     ) -> Result<AmendmentPayload> {
-        let row = agreements::propose_amendment(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = agreements::propose_amendment(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(AmendmentPayload { amendment: Amendment(row) })
     }
 
@@ -761,7 +753,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: AcknowledgeAmendmentInput,
     ) -> Result<AmendmentPayload> {
-        let row = agreements::acknowledge_amendment(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = agreements::acknowledge_amendment(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(AmendmentPayload { amendment: Amendment(row) })
     }
 
@@ -772,7 +764,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: FileAfterActionReportInput,
     ) -> Result<AgreementPayload> {
-        let row = agreements::file_after_action_report(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = agreements::file_after_action_report(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(AgreementPayload { agreement: Agreement(row) })
     }
 
@@ -783,7 +775,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: PrepareDeploymentInput,
     ) -> Result<DeploymentPayload> {
-        let row = deployments::prepare(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = deployments::prepare(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(DeploymentPayload { deployment: Deployment(row) })
     }
 
@@ -794,7 +786,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: DeploymentStepInput,
     ) -> Result<DeploymentPayload> {
-        let row = deployments::depart(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = deployments::depart(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(DeploymentPayload { deployment: Deployment(row) })
     }
 
@@ -805,7 +797,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: DeploymentStepInput,
     ) -> Result<DeploymentPayload> {
-        let row = deployments::arrive(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = deployments::arrive(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(DeploymentPayload { deployment: Deployment(row) })
     }
 
@@ -816,7 +808,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: RecordAssignmentInput,
     ) -> Result<DeploymentPayload> {
-        let row = deployments::record_assignment(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = deployments::record_assignment(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(DeploymentPayload { deployment: Deployment(row) })
     }
 
@@ -827,7 +819,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: GiveRecallNoticeInput,
     ) -> Result<DeploymentPayload> {
-        let row = deployments::give_recall_notice(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = deployments::give_recall_notice(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(DeploymentPayload { deployment: Deployment(row) })
     }
 
@@ -839,7 +831,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: ReleaseDeploymentInput,
     ) -> Result<DeploymentPayload> {
-        let row = deployments::release(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = deployments::release(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(DeploymentPayload { deployment: Deployment(row) })
     }
 
@@ -850,7 +842,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: DeploymentStepInput,
     ) -> Result<DeploymentPayload> {
-        let row = deployments::record_return(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = deployments::record_return(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(DeploymentPayload { deployment: Deployment(row) })
     }
 
@@ -861,7 +853,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: DeploymentStepInput,
     ) -> Result<DeploymentPayload> {
-        let row = deployments::close(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = deployments::close(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(DeploymentPayload { deployment: Deployment(row) })
     }
 
@@ -872,7 +864,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: DeploymentStepInput,
     ) -> Result<DeploymentPayload> {
-        let row = deployments::cancel(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = deployments::cancel(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(DeploymentPayload { deployment: Deployment(row) })
     }
 
@@ -885,7 +877,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: RecordTimeInput,
     ) -> Result<RecordTimePayload> {
-        let (deployment, records) = deployments::record_time(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let (deployment, records) = deployments::record_time(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(RecordTimePayload {
             deployment: Deployment(deployment),
             time_records: records.into_iter().map(TimeRecord).collect(),
@@ -899,7 +891,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: SetInventoryInput,
     ) -> Result<InventoryItemPayload> {
-        let row = inventory::set(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = inventory::set(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(InventoryItemPayload { inventory_item: InventoryItem(row) })
     }
 
@@ -910,7 +902,7 @@ impl MissionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: RecordDocumentInput,
     ) -> Result<DocumentPayload> {
-        let row = documents::record(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let row = documents::record(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(DocumentPayload { document: Document(row) })
     }
 }

@@ -26,7 +26,7 @@ use crate::graphql::loaders::{
 use crate::graphql::missions::{Agreement, Deadline, DeadlineExtension, Document};
 use crate::graphql::ordering::{ClaimOrderField, OrderBy, order_of};
 use crate::graphql::types::{Compact, EventConnection, Jurisdiction, history, loaders};
-use crate::graphql::{RoleGuard, state, viewer};
+use crate::graphql::{RoleGuard, db, state, viewer};
 use crate::scalars::{DateTime, Decimal};
 
 fn id(uuid: uuid::Uuid) -> ID {
@@ -197,7 +197,7 @@ impl Claim {
     }
     /// The accepted offer's estimate against the invoice, per cost category.
     async fn estimate_against_actual(&self, ctx: &Context<'_>) -> Result<Vec<EstimateComparison>> {
-        let estimate = domain::estimate_of(&state(ctx).db, &self.0).await?;
+        let estimate = domain::estimate_of(db(ctx), &self.0).await?;
         let lines = loaders(ctx).load_one(InvoiceLinesOf(self.0.id)).await?.unwrap_or_default();
         Ok(domain::estimate_against_actual(&estimate, &lines)?
             .into_iter()
@@ -536,7 +536,7 @@ impl ClaimQuery {
         let id = validate::id("id", &id)?;
         let row = claim::Entity::find_by_id(id)
             .filter(claims_visible_to(viewer(ctx)))
-            .one(&state(ctx).db)
+            .one(db(ctx))
             .await
             .map_err(AppError::from)?;
         Ok(row.map(Claim))
@@ -592,7 +592,7 @@ impl ClaimQuery {
             select = select.filter(claim::Column::UpdatedAt.gte(at.0));
         }
         let order = order_of(order_by, claim::Column::Id.into_simple_expr());
-        Ok(paginate(&state(ctx).db, select, &order, Window::new(first, after, last, before), Claim).await?.into())
+        Ok(paginate(db(ctx), select, &order, Window::new(first, after, last, before), Claim).await?.into())
     }
 
     /// A dispute by id; null if there is none or the caller may not see it.
@@ -605,7 +605,7 @@ impl ClaimQuery {
         let id = validate::id("id", &id)?;
         let row = dispute::Entity::find_by_id(id)
             .filter(disputes_visible_to(viewer(ctx)))
-            .one(&state(ctx).db)
+            .one(db(ctx))
             .await
             .map_err(AppError::from)?;
         Ok(row.map(Dispute))
@@ -643,7 +643,7 @@ pub struct ConfirmStatedDateInput {
 }
 
 async fn deadline_by_id(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Deadline> {
-    let found = entities::deadline::Entity::find_by_id(id).one(&state(ctx).db).await?;
+    let found = entities::deadline::Entity::find_by_id(id).one(db(ctx)).await?;
     Ok(Deadline(found.ok_or_else(|| AppError::not_found("deadline", id))?))
 }
 
@@ -680,7 +680,7 @@ impl ClaimMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: FileNoticeOfIntentInput,
     ) -> Result<ClaimPayload> {
-        Ok(ClaimPayload { claim: Claim(domain::file_notice(&state(ctx).db, viewer(ctx), now!(ctx), input).await?) })
+        Ok(ClaimPayload { claim: Claim(domain::file_notice(db(ctx), viewer(ctx), now!(ctx), input).await?) })
     }
 
     /// The requesting party acknowledges the notice of intent in writing.
@@ -690,9 +690,7 @@ impl ClaimMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: ClaimStepInput,
     ) -> Result<ClaimPayload> {
-        Ok(ClaimPayload {
-            claim: Claim(domain::acknowledge_notice(&state(ctx).db, viewer(ctx), now!(ctx), input).await?),
-        })
+        Ok(ClaimPayload { claim: Claim(domain::acknowledge_notice(db(ctx), viewer(ctx), now!(ctx), input).await?) })
     }
 
     /// The assisting party submits the request package (or, once submitted, amends it).
@@ -702,7 +700,7 @@ impl ClaimMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: SubmitClaimPackageInput,
     ) -> Result<ClaimPayload> {
-        Ok(ClaimPayload { claim: Claim(domain::submit_package(&state(ctx).db, viewer(ctx), now!(ctx), input).await?) })
+        Ok(ClaimPayload { claim: Claim(domain::submit_package(db(ctx), viewer(ctx), now!(ctx), input).await?) })
     }
 
     /// The requesting party asks for more documentation.
@@ -712,9 +710,7 @@ impl ClaimMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: ClaimStepInput,
     ) -> Result<ClaimPayload> {
-        Ok(ClaimPayload {
-            claim: Claim(domain::request_documentation(&state(ctx).db, viewer(ctx), now!(ctx), input).await?),
-        })
+        Ok(ClaimPayload { claim: Claim(domain::request_documentation(db(ctx), viewer(ctx), now!(ctx), input).await?) })
     }
 
     /// The requesting party approves all or part of the claim.
@@ -724,7 +720,7 @@ impl ClaimMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: ApproveClaimInput,
     ) -> Result<ClaimPayload> {
-        Ok(ClaimPayload { claim: Claim(domain::approve(&state(ctx).db, viewer(ctx), now!(ctx), input).await?) })
+        Ok(ClaimPayload { claim: Claim(domain::approve(db(ctx), viewer(ctx), now!(ctx), input).await?) })
     }
 
     /// The requesting party records a payment (partial payments allowed).
@@ -734,7 +730,7 @@ impl ClaimMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: RecordPaymentInput,
     ) -> Result<ClaimPayload> {
-        Ok(ClaimPayload { claim: Claim(domain::record_payment(&state(ctx).db, viewer(ctx), now!(ctx), input).await?) })
+        Ok(ClaimPayload { claim: Claim(domain::record_payment(db(ctx), viewer(ctx), now!(ctx), input).await?) })
     }
 
     /// The assisting party waives reimbursement in writing, whole or itemized.
@@ -744,7 +740,7 @@ impl ClaimMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: WaiveReimbursementInput,
     ) -> Result<ClaimPayload> {
-        Ok(ClaimPayload { claim: Claim(domain::waive(&state(ctx).db, viewer(ctx), now!(ctx), input).await?) })
+        Ok(ClaimPayload { claim: Claim(domain::waive(db(ctx), viewer(ctx), now!(ctx), input).await?) })
     }
 
     /// Either party of a claim proposes to extend one of its reimbursement due dates (Utah R704-2-10(5)(b)); the
@@ -755,7 +751,7 @@ impl ClaimMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: ProposeDeadlineExtensionInput,
     ) -> Result<DeadlineExtensionPayload> {
-        let extension = deadlines::propose_extension(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let extension = deadlines::propose_extension(db(ctx), viewer(ctx), now!(ctx), input).await?;
         let deadline = deadline_by_id(ctx, extension.deadline_id).await?;
         Ok(DeadlineExtensionPayload { extension: DeadlineExtension(extension), deadline })
     }
@@ -768,7 +764,7 @@ impl ClaimMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: AnswerDeadlineExtensionInput,
     ) -> Result<DeadlineExtensionPayload> {
-        let (extension, deadline) = deadlines::answer_extension(&state(ctx).db, viewer(ctx), now!(ctx), input).await?;
+        let (extension, deadline) = deadlines::answer_extension(db(ctx), viewer(ctx), now!(ctx), input).await?;
         Ok(DeadlineExtensionPayload { extension: DeadlineExtension(extension), deadline: Deadline(deadline) })
     }
 
@@ -781,7 +777,7 @@ impl ClaimMutation {
         #[graphql(desc = "What to do.")] input: ConfirmStatedDateInput,
     ) -> Result<DeadlinePayload> {
         let deadline_id = validate::id("deadlineId", &input.deadline_id)?;
-        let deadline = deadlines::confirm_stated_date(&state(ctx).db, viewer(ctx), now!(ctx), deadline_id).await?;
+        let deadline = deadlines::confirm_stated_date(db(ctx), viewer(ctx), now!(ctx), deadline_id).await?;
         Ok(DeadlinePayload { deadline: Deadline(deadline) })
     }
 
@@ -792,7 +788,7 @@ impl ClaimMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: ClaimStepInput,
     ) -> Result<ClaimPayload> {
-        Ok(ClaimPayload { claim: Claim(domain::withdraw(&state(ctx).db, viewer(ctx), now!(ctx), input).await?) })
+        Ok(ClaimPayload { claim: Claim(domain::withdraw(db(ctx), viewer(ctx), now!(ctx), input).await?) })
     }
 
     /// Either party files an itemized notice of dispute.
@@ -802,7 +798,7 @@ impl ClaimMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: FileDisputeInput,
     ) -> Result<DisputePayload> {
-        Ok(DisputePayload { dispute: Dispute(disputes::file(&state(ctx).db, viewer(ctx), now!(ctx), input).await?) })
+        Ok(DisputePayload { dispute: Dispute(disputes::file(db(ctx), viewer(ctx), now!(ctx), input).await?) })
     }
 
     /// Either party records the resolution agreed between them.
@@ -812,7 +808,7 @@ impl ClaimMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: ResolveDisputeInput,
     ) -> Result<DisputePayload> {
-        Ok(DisputePayload { dispute: Dispute(disputes::resolve(&state(ctx).db, viewer(ctx), now!(ctx), input).await?) })
+        Ok(DisputePayload { dispute: Dispute(disputes::resolve(db(ctx), viewer(ctx), now!(ctx), input).await?) })
     }
 
     /// Either party escalates an unresolved dispute to the compact's committee, within the policy's window.
@@ -822,9 +818,7 @@ impl ClaimMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: EscalateDisputeInput,
     ) -> Result<DisputePayload> {
-        Ok(DisputePayload {
-            dispute: Dispute(disputes::escalate(&state(ctx).db, viewer(ctx), now!(ctx), input).await?),
-        })
+        Ok(DisputePayload { dispute: Dispute(disputes::escalate(db(ctx), viewer(ctx), now!(ctx), input).await?) })
     }
 
     /// A committee member schedules the hearing and records the quorum.
@@ -835,7 +829,7 @@ impl ClaimMutation {
         #[graphql(desc = "What to do.")] input: ScheduleHearingInput,
     ) -> Result<DisputePayload> {
         Ok(DisputePayload {
-            dispute: Dispute(disputes::schedule_hearing(&state(ctx).db, viewer(ctx), now!(ctx), input).await?),
+            dispute: Dispute(disputes::schedule_hearing(db(ctx), viewer(ctx), now!(ctx), input).await?),
         })
     }
 
@@ -846,7 +840,7 @@ impl ClaimMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: CastCommitteeVoteInput,
     ) -> Result<VotePayload> {
-        Ok(VotePayload { vote: Vote(disputes::cast_vote(&state(ctx).db, viewer(ctx), now!(ctx), input).await?) })
+        Ok(VotePayload { vote: Vote(disputes::cast_vote(db(ctx), viewer(ctx), now!(ctx), input).await?) })
     }
 
     /// A committee member issues the written decision a majority of the quorum voted for.
@@ -856,6 +850,6 @@ impl ClaimMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do.")] input: IssueDecisionInput,
     ) -> Result<DisputePayload> {
-        Ok(DisputePayload { dispute: Dispute(disputes::decide(&state(ctx).db, viewer(ctx), now!(ctx), input).await?) })
+        Ok(DisputePayload { dispute: Dispute(disputes::decide(db(ctx), viewer(ctx), now!(ctx), input).await?) })
     }
 }
