@@ -44,6 +44,7 @@ async fn main() {
                 jurisdiction,
                 roles: roles.iter().map(|r| r.to_string()).collect(),
                 compacts: vec![],
+                system: None,
             })
             .unwrap()
     };

@@ -68,6 +68,7 @@ async fn main() {
                 jurisdiction,
                 roles: roles.iter().map(|r| r.to_string()).collect(),
                 compacts,
+                system: None,
             })
             .unwrap()
     };

@@ -45,6 +45,10 @@ pub struct Claims {
     /// Compacts a coordinator, committee member, observer or integration is scoped to.
     #[serde(default)]
     pub compacts: Vec<Uuid>,
+    /// The integration system a service account speaks for (`ut-webeoc`): it sets that system's external
+    /// references, and acts for `jurisdiction` where the directory authorizes the system for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
 }
 
 /// Who is calling, and what they may do. Built once per request from the token.
@@ -62,6 +66,8 @@ pub struct Viewer {
     pub compact_ids: BTreeSet<Uuid>,
     /// When the credentials expire.
     pub expires_at: Option<DateTime<Utc>>,
+    /// The integration system of a service account.
+    pub system: Option<String>,
 }
 
 impl Viewer {
@@ -74,6 +80,7 @@ impl Viewer {
             roles: BTreeSet::new(),
             compact_ids: BTreeSet::new(),
             expires_at: None,
+            system: None,
         }
     }
 
@@ -86,6 +93,7 @@ impl Viewer {
             roles: BTreeSet::from([Role::Admin]),
             compact_ids: BTreeSet::new(),
             expires_at: None,
+            system: None,
         }
     }
 
@@ -133,6 +141,20 @@ impl Viewer {
         if claims.sub.trim().is_empty() {
             return Err(AppError::Unauthenticated("token has an empty subject".to_owned()));
         }
+        if let Some(system) = &claims.system {
+            crate::domain::external::check_system("system", system)
+                .map_err(|e| AppError::Unauthenticated(format!("token has an invalid system: {}", e.message())))?;
+            if !claims.roles.iter().any(|r| r == Role::Integration.as_str()) {
+                return Err(AppError::Unauthenticated("only an INTEGRATION token may name a system".into()));
+            }
+            if claims.roles.iter().any(|r| r == Role::AuthorizedRepresentative.as_str()) {
+                return Err(AppError::Unauthenticated(
+                    "a service account's authority comes from the directory's grants, not an \
+                     AUTHORIZED_REPRESENTATIVE role"
+                        .into(),
+                ));
+            }
+        }
         let mut roles = BTreeSet::new();
         for name in &claims.roles {
             let role = Role::parse(name)
@@ -146,6 +168,7 @@ impl Viewer {
             roles,
             compact_ids: claims.compacts.into_iter().collect(),
             expires_at: DateTime::from_timestamp(claims.exp, 0),
+            system: claims.system,
         })
     }
 }
@@ -421,6 +444,7 @@ mod tests {
             jurisdiction: None,
             roles: vec!["SUPERUSER".into()],
             compacts: vec![],
+            system: None,
         };
         assert!(matches!(Viewer::from_claims(claims), Err(AppError::Unauthenticated(_))));
     }

@@ -262,6 +262,7 @@ async fn token(config: &Config, args: TokenArgs) -> AppResult<()> {
         jurisdiction,
         roles: args.roles,
         compacts,
+        system: args.system,
     };
     println!("{}", auth.mint(claims)?);
     Ok(())

@@ -65,6 +65,9 @@ pub struct TokenArgs {
     /// Lifetime of the token in minutes.
     #[arg(long, default_value_t = 480)]
     pub ttl_minutes: i64,
+    /// The integration system a service account speaks for (with `--role INTEGRATION`), e.g. `ut-webeoc`.
+    #[arg(long)]
+    pub system: Option<String>,
 }
 
 /// Log output format.

@@ -278,7 +278,7 @@ async fn authenticate(http: &Http, headers: &HeaderMap) -> Result<Viewer, AppErr
         .ok_or_else(|| AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
     let viewer = http.state.auth.authenticate(token)?;
     crate::domain::directory::ensure_listed(&http.state.read_db, &viewer).await?;
-    Ok(viewer)
+    crate::domain::external::admit_service_account(&http.state.read_db, viewer).await
 }
 
 async fn execute(

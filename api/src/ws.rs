@@ -225,7 +225,10 @@ where
             Err(AppError::Unauthenticated("authentication required: send a bearer token in connection_init".into()))
         }
         Some(token) => match state.auth.authenticate(&token) {
-            Ok(viewer) => crate::domain::directory::ensure_listed(&state.read_db, &viewer).await.map(|()| viewer),
+            Ok(viewer) => match crate::domain::directory::ensure_listed(&state.read_db, &viewer).await {
+                Ok(()) => crate::domain::external::admit_service_account(&state.read_db, viewer).await,
+                Err(err) => Err(err),
+            },
             Err(err) => Err(err),
         },
     };

@@ -19,6 +19,8 @@ pub struct Model {
     pub to_status: Option<String>,
     pub compact_id: Option<Uuid>,
     pub payload: Json,
+    /// The integration system the actor wrote through, when it is a service account.
+    pub actor_system: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,7 @@ mod m20261203_000011_billing_limit;
 mod m20261203_000012_fidelity_and_notifications;
 mod m20261203_000013_compact_tiers;
 mod m20261203_000014_idempotency_keys;
+mod m20261203_000015_external_refs;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_fidelity_and_notifications::Migration),
             Box::new(m20261203_000013_compact_tiers::Migration),
             Box::new(m20261203_000014_idempotency_keys::Migration),
+            Box::new(m20261203_000015_external_refs::Migration),
         ]
     }
 }

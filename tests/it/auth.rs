@@ -229,6 +229,7 @@ async fn without_a_configured_secret_a_key_is_generated_once_and_reused() {
             jurisdiction: None,
             roles: vec![],
             compacts: vec![],
+            system: None,
         })
         .unwrap();
     assert_eq!(second.authenticate(&token).unwrap().subject, "dana");

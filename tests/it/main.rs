@@ -9,6 +9,7 @@ mod contract;
 mod deployment;
 mod directory;
 mod edxl;
+mod external;
 mod fidelity;
 mod hardening;
 mod idempotency;

@@ -281,6 +281,7 @@ async fn a_missing_or_bad_token_closes_with_4403_and_an_expiring_one_ends_the_su
             jurisdiction: Some(seed("jurisdiction", "salt-lake-county")),
             roles: vec!["AUTHORIZED_REPRESENTATIVE".into()],
             compacts: vec![],
+            system: None,
         })
         .unwrap();
     let mut client = Client::subscribe(&app, "graphql-transport-ws", Some(&short), STATUS_CHANGES, json!({}), 5).await;

@@ -138,6 +138,7 @@ impl TestApp {
                 jurisdiction,
                 roles: roles.iter().map(|r| r.to_string()).collect(),
                 compacts: compacts.to_vec(),
+                system: None,
             })
             .expect("mint")
     }

@@ -108,6 +108,7 @@ pub async fn append(
         actor_subject: Set(viewer.subject.clone()),
         actor_name: Set(viewer.name.clone()),
         actor_jurisdiction_id: Set(viewer.jurisdiction_id),
+        actor_system: Set(viewer.system.clone()),
         record_type: Set(event.record_type.as_str().to_owned()),
         record_id: Set(event.record_id),
         action: Set(event.action.to_owned()),

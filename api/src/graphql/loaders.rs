@@ -312,3 +312,18 @@ impl Loader<AcceptedOnLine> for DbLoader {
         Ok(totals)
     }
 }
+
+/// The external references of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ExternalRefsOf(pub Uuid);
+
+impl Loader<ExternalRefsOf> for DbLoader {
+    type Value = Vec<entities::external_ref::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[ExternalRefsOf]) -> Result<HashMap<ExternalRefsOf, Self::Value>, Self::Error> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let grouped = crate::domain::external::refs_of(&self.db, &ids).await?;
+        Ok(keys.iter().map(|k| (*k, grouped.get(&k.0).cloned().unwrap_or_default())).collect())
+    }
+}

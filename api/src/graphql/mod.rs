@@ -18,7 +18,7 @@ pub mod reimbursement;
 pub mod types;
 pub mod viewer;
 
-pub use integrations::{changes, edxl, federation, sandbox, subscriptions};
+pub use integrations::{changes, edxl, external, federation, sandbox, subscriptions};
 pub use missions::{dashboard, incidents, ops as mission_ops};
 pub use reimbursement::claims;
 
@@ -45,6 +45,7 @@ pub struct QueryRoot(
     changes::ChangeQuery,
     sandbox::SandboxQuery,
     notifications::NotificationQuery,
+    external::ExternalQuery,
 );
 
 /// Every mutation.
@@ -58,6 +59,7 @@ pub struct MutationRoot(
     edxl::EdxlMutation,
     sandbox::SandboxMutation,
     notifications::NotificationMutation,
+    external::ExternalMutation,
 );
 
 /// Live updates over WebSocket at `/graphql` (`graphql-transport-ws` or the legacy `graphql-ws` protocol), with

@@ -91,7 +91,7 @@ pub fn parse_global_id(field: &str, id: &str) -> Result<(NodeType, uuid::Uuid), 
 }
 
 /// Loads one record by type and id, under the caller's visibility.
-async fn load(ctx: &Context<'_>, kind: NodeType, id: uuid::Uuid) -> Result<Option<Node>> {
+pub async fn load(ctx: &Context<'_>, kind: NodeType, id: uuid::Uuid) -> Result<Option<Node>> {
     let loaders = loaders(ctx);
     Ok(match kind {
         NodeType::Jurisdiction => {

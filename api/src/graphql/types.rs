@@ -61,6 +61,11 @@ pub struct Jurisdiction(pub jurisdiction::Model);
 /// A political subdivision or state that can request or lend help.
 #[Object]
 impl Jurisdiction {
+    /// The ids state systems give this record, one per system (`externalRef` finds the record by one).
+    async fn external_refs(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::external::ExternalRef>> {
+        crate::graphql::external::refs(ctx, self.0.id).await
+    }
+
     /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
     pub async fn node_id(&self) -> ID {
         crate::graphql::node::global_id(crate::graphql::node::NodeType::Jurisdiction, self.0.id)
@@ -169,6 +174,11 @@ pub struct Contact(pub jurisdiction_contact::Model);
 /// A point of contact of a jurisdiction.
 #[Object]
 impl Contact {
+    /// The ids state systems give this record, one per system (`externalRef` finds the record by one).
+    async fn external_refs(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::external::ExternalRef>> {
+        crate::graphql::external::refs(ctx, self.0.id).await
+    }
+
     /// Opaque, stable id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
@@ -201,6 +211,11 @@ pub struct AuthorizedRepresentative(pub authorized_representative::Model);
 /// A person entitled to sign for a jurisdiction: its emergency manager, EMD/EMC, or a pre-authorized designee.
 #[Object]
 impl AuthorizedRepresentative {
+    /// The ids state systems give this record, one per system (`externalRef` finds the record by one).
+    async fn external_refs(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::external::ExternalRef>> {
+        crate::graphql::external::refs(ctx, self.0.id).await
+    }
+
     /// Opaque, stable id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
@@ -237,6 +252,11 @@ pub struct Compact(pub compact::Model);
 /// A mutual-aid agreement (EMAC, a statewide act, a regional program, a town-to-town agreement) and its policy.
 #[Object]
 impl Compact {
+    /// The ids state systems give this record, one per system (`externalRef` finds the record by one).
+    async fn external_refs(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::external::ExternalRef>> {
+        crate::graphql::external::refs(ctx, self.0.id).await
+    }
+
     /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
     pub async fn node_id(&self) -> ID {
         crate::graphql::node::global_id(crate::graphql::node::NodeType::Compact, self.0.id)
@@ -358,6 +378,11 @@ pub struct Membership(pub membership::Model);
 /// A jurisdiction's membership of a compact. Only active members request and offer under the compact.
 #[Object]
 impl Membership {
+    /// The ids state systems give this record, one per system (`externalRef` finds the record by one).
+    async fn external_refs(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::external::ExternalRef>> {
+        crate::graphql::external::refs(ctx, self.0.id).await
+    }
+
     /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
     pub async fn node_id(&self) -> ID {
         crate::graphql::node::global_id(crate::graphql::node::NodeType::Membership, self.0.id)
@@ -425,6 +450,11 @@ pub struct Incident(pub incident::Model);
 /// An emergency or disaster event declared by a jurisdiction; requests for assistance are made for an incident.
 #[Object]
 impl Incident {
+    /// The ids state systems give this record, one per system (`externalRef` finds the record by one).
+    async fn external_refs(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::external::ExternalRef>> {
+        crate::graphql::external::refs(ctx, self.0.id).await
+    }
+
     /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
     pub async fn node_id(&self) -> ID {
         crate::graphql::node::global_id(crate::graphql::node::NodeType::Incident, self.0.id)
@@ -526,6 +556,11 @@ pub struct ResourceType(pub resource_type::Model);
 /// A NIMS-style resource type of the shared catalog.
 #[Object]
 impl ResourceType {
+    /// The ids state systems give this record, one per system (`externalRef` finds the record by one).
+    async fn external_refs(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::external::ExternalRef>> {
+        crate::graphql::external::refs(ctx, self.0.id).await
+    }
+
     /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
     pub async fn node_id(&self) -> ID {
         crate::graphql::node::global_id(crate::graphql::node::NodeType::ResourceType, self.0.id)
@@ -634,12 +669,13 @@ impl Event {
     /// `redacted` and the name and jurisdiction are null, and `redacted` is true.
     async fn actor(&self, ctx: &Context<'_>) -> Result<Actor> {
         if !self.disclosed(ctx).await? {
-            return Ok(Actor { subject: "redacted".to_owned(), name: None, jurisdiction_id: None });
+            return Ok(Actor { subject: "redacted".to_owned(), name: None, jurisdiction_id: None, system: None });
         }
         Ok(Actor {
             subject: self.0.actor_subject.clone(),
             name: self.0.actor_name.clone(),
             jurisdiction_id: self.0.actor_jurisdiction_id.map(|id| ID(id.to_string())),
+            system: self.0.actor_system.clone(),
         })
     }
     /// Whether the actor and the payload are withheld from this viewer (see `actor`).
@@ -769,8 +805,10 @@ pub struct Actor {
     pub subject: String,
     /// Display name.
     pub name: Option<String>,
-    /// The jurisdiction the person represented.
+    /// The jurisdiction the person represented (or the service account acted for).
     pub jurisdiction_id: Option<ID>,
+    /// The integration system a service account wrote through; null for people.
+    pub system: Option<String>,
 }
 
 connection!(

@@ -541,6 +541,10 @@ pub async fn deactivate_representative(
 /// outlives neither a deactivation nor the person's removal. Other roles are not directory entries.
 pub async fn ensure_listed(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<()> {
     use sea_orm::PaginatorTrait;
+    if viewer.system.is_some() {
+        // A service account's authority is an integration grant, not a listing as a representative.
+        return crate::domain::external::ensure_granted(db, viewer).await;
+    }
     if !viewer.has_role(crate::domain::enums::Role::AuthorizedRepresentative) {
         return Ok(());
     }
@@ -956,6 +960,50 @@ pub async fn create_resource_type(
         viewer,
         now,
         NewEvent::new(RecordType::ResourceType, id, "CREATED")
+            .payload(json!({ "name": model.name, "typeLevel": model.type_level })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Changes a resource type of the catalog (its name, category, kind, level and description). Administrators only.
+pub async fn update_resource_type(
+    db: &impl TransactionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    id: Uuid,
+    input: CreateResourceTypeInput,
+) -> AppResult<resource_type::Model> {
+    ensure_admin(viewer)?;
+    if let Some(level) = input.type_level
+        && !(1..=6).contains(&level)
+    {
+        return Err(AppError::bad_input("typeLevel", "typeLevel must be between 1 and 6"));
+    }
+    let name = validate::text("name", &input.name, NAME_MAX)?;
+    let category = validate::text("category", &input.category, NAME_MAX)?;
+    let description = validate::optional_text("description", input.description.as_deref(), TEXT_MAX)?;
+    let txn = events::begin(db).await?;
+    let current = resource_type::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("resource type", id))?;
+    let mut active = current.into_active_model();
+    active.name = Set(name);
+    active.category = Set(category);
+    active.kind = Set(input.kind.as_str().to_owned());
+    active.type_level = Set(input.type_level);
+    active.description = Set(description);
+    let model = active
+        .update(&txn)
+        .await
+        .map_err(AppError::on_unique("a resource type with this name and type level already exists"))?;
+    events::append(
+        &txn,
+        viewer,
+        now,
+        NewEvent::new(RecordType::ResourceType, id, "UPDATED")
             .payload(json!({ "name": model.name, "typeLevel": model.type_level })),
     )
     .await?;

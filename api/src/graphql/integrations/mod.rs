@@ -3,6 +3,7 @@
 
 pub mod changes;
 pub mod edxl;
+pub mod external;
 pub mod federation;
 pub mod sandbox;
 pub mod subscriptions;

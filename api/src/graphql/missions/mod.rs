@@ -61,6 +61,11 @@ pub struct ResourceRequest(pub resource_request::Model);
 /// coordinator, committee and observers.
 #[Object]
 impl ResourceRequest {
+    /// The ids state systems give this record, one per system (`externalRef` finds the record by one).
+    async fn external_refs(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::external::ExternalRef>> {
+        crate::graphql::external::refs(ctx, self.0.id).await
+    }
+
     /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
     pub async fn node_id(&self) -> ID {
         crate::graphql::node::global_id(crate::graphql::node::NodeType::ResourceRequest, self.0.id)
@@ -382,6 +387,11 @@ pub struct Offer(pub offer::Model);
 /// Visible to the assisting party, the requesting party and the compact's coordinator; never to competitors.
 #[Object]
 impl Offer {
+    /// The ids state systems give this record, one per system (`externalRef` finds the record by one).
+    async fn external_refs(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::external::ExternalRef>> {
+        crate::graphql::external::refs(ctx, self.0.id).await
+    }
+
     /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
     pub async fn node_id(&self) -> ID {
         crate::graphql::node::global_id(crate::graphql::node::NodeType::Offer, self.0.id)
@@ -516,6 +526,11 @@ pub struct Agreement(pub agreement::Model);
 /// contract between the requesting and the assisting party.
 #[Object]
 impl Agreement {
+    /// The ids state systems give this record, one per system (`externalRef` finds the record by one).
+    async fn external_refs(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::external::ExternalRef>> {
+        crate::graphql::external::refs(ctx, self.0.id).await
+    }
+
     /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
     pub async fn node_id(&self) -> ID {
         crate::graphql::node::global_id(crate::graphql::node::NodeType::Agreement, self.0.id)
@@ -722,6 +737,11 @@ pub struct Deployment(pub deployment::Model);
 /// party supervises; the assisting party keeps command of its people and may recall them.
 #[Object]
 impl Deployment {
+    /// The ids state systems give this record, one per system (`externalRef` finds the record by one).
+    async fn external_refs(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::external::ExternalRef>> {
+        crate::graphql::external::refs(ctx, self.0.id).await
+    }
+
     /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
     pub async fn node_id(&self) -> ID {
         crate::graphql::node::global_id(crate::graphql::node::NodeType::Deployment, self.0.id)
@@ -932,6 +952,11 @@ pub struct InventoryItem(pub inventory_item::Model);
 /// What a jurisdiction holds and has available of one resource type (SMAA Form 106).
 #[Object]
 impl InventoryItem {
+    /// The ids state systems give this record, one per system (`externalRef` finds the record by one).
+    async fn external_refs(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::external::ExternalRef>> {
+        crate::graphql::external::refs(ctx, self.0.id).await
+    }
+
     /// Opaque, stable id.
     async fn id(&self) -> ID {
         id(self.0.id)

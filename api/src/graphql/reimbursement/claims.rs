@@ -86,6 +86,11 @@ pub struct Claim(pub claim::Model);
 /// once a dispute of it is before the committee.
 #[Object]
 impl Claim {
+    /// The ids state systems give this record, one per system (`externalRef` finds the record by one).
+    async fn external_refs(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::external::ExternalRef>> {
+        crate::graphql::external::refs(ctx, self.0.id).await
+    }
+
     /// Global id naming the type, for Relay's `node(id:)`; `id` is the record's own id.
     pub async fn node_id(&self) -> ID {
         crate::graphql::node::global_id(crate::graphql::node::NodeType::Claim, self.0.id)

@@ -1,0 +1,228 @@
+//! External references, integration service accounts and upserts by reference: a state system pushes its
+//! reference data by its own ids, finds records again by them, and acts for a jurisdiction only where the directory
+//! grants it; every refusal changes nothing.
+
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use sea_orm::{EntityTrait, PaginatorTrait};
+
+use crate::missions::{CREATE, SUBMIT, rep, utah_request};
+use crate::support::{TestApp, codes, seed};
+
+const GRANT: &str =
+    r#"mutation ($input: IntegrationGrantInput!) { grantIntegration(input: $input) { system granted } }"#;
+const REVOKE: &str =
+    r#"mutation ($input: IntegrationGrantInput!) { revokeIntegration(input: $input) { system granted } }"#;
+const UPSERT_TYPE: &str = r#"mutation ($input: UpsertResourceTypeInput!) {
+  upsertResourceType(input: $input) { created resourceType { id name externalRefs { system externalId } } } }"#;
+const UPSERT_INVENTORY: &str = r#"mutation ($input: UpsertInventoryInput!) {
+  upsertInventory(input: $input) { created inventoryItem { id quantityHeld quantityAvailable
+    externalRefs { system externalId createdBy } } } }"#;
+const SET_REF: &str = r#"mutation ($input: SetExternalRefInput!) {
+  setExternalRef(input: $input) { externalRef { system externalId recordType recordId recordNodeId } } }"#;
+const LOOKUP: &str = r#"query ($system: String!, $type: ExternalRecordType!, $id: String!) {
+  externalRef(system: $system, recordType: $type, externalId: $id) {
+    externalRef { recordId } node { __typename ... on ResourceRequest { id status } ... on ResourceType { id name } } } }"#;
+
+fn webeoc(app: &TestApp, jurisdiction: Option<&str>) -> String {
+    service(app, "ut-webeoc", jurisdiction)
+}
+
+fn service(app: &TestApp, system: &str, jurisdiction: Option<&str>) -> String {
+    let now = Utc::now().timestamp();
+    app.state
+        .auth
+        .mint(api::auth::Claims {
+            sub: format!("svc-{system}"),
+            name: Some("Utah WebEOC bridge".into()),
+            exp: now + 3600,
+            iat: Some(now),
+            iss: None,
+            aud: None,
+            jurisdiction: jurisdiction.map(|j| seed("jurisdiction", j)),
+            roles: vec!["INTEGRATION".into()],
+            compacts: vec![seed("compact", "utah-smaa")],
+            system: Some(system.into()),
+        })
+        .unwrap()
+}
+
+async fn grant(app: &TestApp, system: &str, jurisdiction: &str) {
+    let input = json!({ "input": { "system": system, "jurisdictionId": seed("jurisdiction", jurisdiction) } });
+    app.ok(&app.admin(), GRANT, input).await;
+}
+
+fn pump_type(external_id: &str, name: &str) -> Value {
+    json!({ "input": { "key": { "system": "ut-webeoc", "externalId": external_id },
+        "category": "Public Works", "kind": "EQUIPMENT", "name": name, "typeLevel": 2 } })
+}
+
+#[tokio::test]
+async fn a_service_account_pushes_reference_data_by_its_own_ids() {
+    let app = TestApp::seeded().await;
+    // The state's resource database owns the catalog: its administrator token upserts by the system's ids.
+    let admin = app.admin();
+    let first = app.ok(&admin, UPSERT_TYPE, pump_type("RT-77", "Trash pump, 6 inch")).await;
+    assert_eq!(first["upsertResourceType"]["created"], true);
+    let type_id = first["upsertResourceType"]["resourceType"]["id"].clone();
+    let again = app.ok(&admin, UPSERT_TYPE, pump_type("RT-77", "Trash pump, 6 inch diesel")).await;
+    assert_eq!(again["upsertResourceType"]["created"], false);
+    assert_eq!(again["upsertResourceType"]["resourceType"]["id"], type_id);
+    assert_eq!(again["upsertResourceType"]["resourceType"]["name"], "Trash pump, 6 inch diesel");
+    assert_eq!(
+        again["upsertResourceType"]["resourceType"]["externalRefs"],
+        json!([{ "system": "ut-webeoc", "externalId": "RT-77" }])
+    );
+
+    // Utah County's WebEOC bridge, once the directory grants it the county, sets the county's inventory by its ids.
+    grant(&app, "ut-webeoc", "utah-county").await;
+    let bridge = webeoc(&app, Some("utah-county"));
+    let line = |held: i32, available: i32| {
+        json!({ "input": { "key": { "externalId": "INV-9" }, "resourceTypeExternalId": "RT-77",
+            "quantityHeld": held, "quantityAvailable": available } })
+    };
+    let created = app.ok(&bridge, UPSERT_INVENTORY, line(6, 4)).await;
+    assert_eq!(created["upsertInventory"]["created"], true, "{created}");
+    let item = &created["upsertInventory"]["inventoryItem"];
+    assert_eq!(
+        item["externalRefs"],
+        json!([{ "system": "ut-webeoc", "externalId": "INV-9", "createdBy": "svc-ut-webeoc" }])
+    );
+    let updated = app.ok(&bridge, UPSERT_INVENTORY, line(6, 1)).await;
+    assert_eq!(updated["upsertInventory"]["created"], false);
+    assert_eq!(updated["upsertInventory"]["inventoryItem"]["id"], item["id"]);
+    assert_eq!(updated["upsertInventory"]["inventoryItem"]["quantityAvailable"], 1);
+
+    // Each event names the service account, the jurisdiction it acted for and the system.
+    let feed = app
+        .ok(
+            &admin,
+            r#"{ changes(first: 500, filter: { recordTypes: [INVENTORY_ITEM] }) {
+                changes { event { recordId action actor { subject jurisdictionId system } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let ours: Vec<&Value> = feed["changes"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["event"]["recordId"] == item["id"])
+        .collect();
+    assert_eq!(ours.len(), 2);
+    for change in ours {
+        assert_eq!(
+            change["event"]["actor"],
+            json!({ "subject": "svc-ut-webeoc", "jurisdictionId": seed("jurisdiction", "utah-county"),
+                    "system": "ut-webeoc" })
+        );
+    }
+
+    // Found again by the system's id.
+    let found = app.ok(&bridge, LOOKUP, json!({ "system": "ut-webeoc", "type": "RESOURCE_TYPE", "id": "RT-77" })).await;
+    assert_eq!(found["externalRef"]["node"]["id"], type_id);
+    let missing =
+        app.ok(&bridge, LOOKUP, json!({ "system": "ut-webeoc", "type": "RESOURCE_TYPE", "id": "RT-78" })).await;
+    assert_eq!(missing["externalRef"], Value::Null);
+}
+
+#[tokio::test]
+async fn service_accounts_act_only_where_granted_and_set_only_their_own_system() {
+    let app = TestApp::seeded().await;
+    app.ok(&app.admin(), UPSERT_TYPE, pump_type("RT-1", "Trash pump, 3 inch")).await;
+    let line = json!({ "input": { "key": { "externalId": "INV-1" }, "resourceTypeExternalId": "RT-1",
+        "quantityHeld": 2, "quantityAvailable": 2 } });
+    // Two submitted requests of Salt Lake County, which the bridge's compact scope lets it see.
+    let slco = rep(&app, "salt-lake-county");
+    let mut requests = Vec::new();
+    for _ in 0..2 {
+        let id = app.ok(&slco, CREATE, utah_request()).await["createResourceRequest"]["resourceRequest"]["id"].clone();
+        app.ok(&slco, SUBMIT, json!({ "input": { "requestId": id, "expectedVersion": 1 } })).await;
+        requests.push(id);
+    }
+    let (request, second) = (requests[0].clone(), requests[1].clone());
+    let events = app.event_count().await;
+
+    // No grant yet: the token is refused outright.
+    let ungranted = webeoc(&app, Some("utah-county"));
+    let (status, body) = app.gql(Some(&ungranted), UPSERT_INVENTORY, line.clone()).await;
+    assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(codes(&body), ["UNAUTHENTICATED"]);
+
+    // A grant for Utah County does not reach Salt Lake County's inventory.
+    grant(&app, "ut-webeoc", "utah-county").await;
+    let bridge = webeoc(&app, Some("utah-county"));
+    let mut theirs = line.clone();
+    theirs["input"]["jurisdictionId"] = json!(seed("jurisdiction", "salt-lake-county"));
+    app.fails(Some(&bridge), UPSERT_INVENTORY, theirs, "FORBIDDEN").await;
+    // Another system's references are not its to set; a representative sets none; an unknown record is not found.
+    let other_system = json!({ "input": { "recordType": "RESOURCE_REQUEST", "recordId": request,
+        "externalId": "M-1", "system": "tx-webeoc" } });
+    app.fails(Some(&bridge), SET_REF, other_system, "FORBIDDEN").await;
+    let plain = json!({ "input": { "recordType": "RESOURCE_REQUEST", "recordId": request, "externalId": "M-1" } });
+    app.fails(Some(&rep(&app, "utah-county")), SET_REF, plain.clone(), "FORBIDDEN").await;
+    let unknown = json!({ "input": { "recordType": "RESOURCE_REQUEST", "recordId": uuid::Uuid::new_v4(),
+        "externalId": "M-1" } });
+    app.fails(Some(&bridge), SET_REF, unknown, "NOT_FOUND").await;
+    // Bad names and ids are refused with the field named.
+    for (system, external_id) in [("UT WebEOC", "M-1"), ("ut-webeoc", ""), ("ut-webeoc", " M-1")] {
+        let bad = json!({ "input": { "recordType": "RESOURCE_REQUEST", "recordId": request,
+            "externalId": external_id, "system": system } });
+        app.fails(Some(&app.admin()), SET_REF, bad, "BAD_USER_INPUT").await;
+    }
+    assert_eq!(app.event_count().await, events + 1, "only the grant wrote an event");
+    assert_eq!(entities::external_ref::Entity::find().count(&app.state.db).await.unwrap(), 1, "only RT-1");
+
+    // Its own system's id binds once; the same id on another record is a conflict.
+    let set = app.ok(&bridge, SET_REF, plain).await;
+    assert_eq!(set["setExternalRef"]["externalRef"]["recordId"], request);
+    let clash = json!({ "input": { "recordType": "RESOURCE_REQUEST", "recordId": second, "externalId": "M-1" } });
+    app.fails(Some(&bridge), SET_REF, clash, "CONFLICT").await;
+
+    // Revoked: the next request with the token is refused.
+    let input = json!({ "input": { "system": "ut-webeoc", "jurisdictionId": seed("jurisdiction", "utah-county") } });
+    app.ok(&app.admin(), REVOKE, input).await;
+    let (status, _) = app.gql(Some(&bridge), UPSERT_INVENTORY, line).await;
+    assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED);
+
+    // A token that names a system without the INTEGRATION role is not accepted.
+    let now = Utc::now().timestamp();
+    let forged = app
+        .state
+        .auth
+        .mint(api::auth::Claims {
+            sub: "slco-em".into(),
+            name: None,
+            exp: now + 600,
+            iat: Some(now),
+            iss: None,
+            aud: None,
+            jurisdiction: Some(seed("jurisdiction", "salt-lake-county")),
+            roles: vec!["AUTHORIZED_REPRESENTATIVE".into()],
+            compacts: vec![],
+            system: Some("ut-webeoc".into()),
+        })
+        .unwrap();
+    let (status, _) = app.gql(Some(&forged), "{ viewer { subject } }", json!({})).await;
+    assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_lookup_by_reference_shows_only_what_the_caller_may_see() {
+    let app = TestApp::seeded().await;
+    let slco = rep(&app, "salt-lake-county");
+    let request = app.ok(&slco, CREATE, utah_request()).await["createResourceRequest"]["resourceRequest"]["id"].clone();
+    let admin = app.admin();
+    let set = json!({ "input": { "recordType": "RESOURCE_REQUEST", "recordId": request, "externalId": "SLCO-M-4",
+        "system": "ut-webeoc" } });
+    app.ok(&admin, SET_REF, set).await;
+    let lookup = json!({ "system": "ut-webeoc", "type": "RESOURCE_REQUEST", "id": "SLCO-M-4" });
+    // The owner sees it; a county of another compact does not learn that the id exists.
+    let mine = app.ok(&slco, LOOKUP, lookup.clone()).await;
+    assert_eq!(mine["externalRef"]["node"]["id"], request);
+    let other = app.ok(&rep(&app, "bexar-county"), LOOKUP, lookup.clone()).await;
+    assert_eq!(other["externalRef"], Value::Null);
+    // The draft is not yet visible to Utah County either.
+    let draft = app.ok(&rep(&app, "utah-county"), LOOKUP, lookup).await;
+    assert_eq!(draft["externalRef"], Value::Null);
+}
