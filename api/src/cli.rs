@@ -115,6 +115,9 @@ async fn serve(config: Config) -> AppResult<()> {
     if let Some((mailer, every)) = smtp {
         crate::mailer::spawn(state.clone(), mailer, std::time::Duration::from_secs(every));
     }
+    if state.config.webhook_interval_ms > 0 {
+        crate::webhooks::spawn(state.clone(), std::time::Duration::from_millis(state.config.webhook_interval_ms))?;
+    }
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| AppError::Internal(format!("cannot listen on {bind}: {e}")))?;

@@ -174,6 +174,28 @@ pub struct Config {
     #[arg(long, env = "MUTUAL_AID_IDEMPOTENCY_TTL_HOURS", default_value_t = 24, global = true,
           value_parser = clap::value_parser!(u32).range(1..=720))]
     pub idempotency_ttl_hours: u32,
+    /// Milliseconds between passes of the webhook worker (it also wakes on every commit); 0 turns deliveries off.
+    #[arg(long, env = "MUTUAL_AID_WEBHOOK_INTERVAL_MS", default_value_t = 1000, global = true)]
+    pub webhook_interval_ms: u64,
+    /// Seconds a webhook receiver has to answer (1 to 60); slower answers count as failures.
+    #[arg(long, env = "MUTUAL_AID_WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub webhook_timeout_seconds: u64,
+    /// The first retry delay after a failed delivery, in milliseconds; each further failure doubles it (with
+    /// jitter) up to `--webhook-backoff-max-seconds`.
+    #[arg(long, env = "MUTUAL_AID_WEBHOOK_BACKOFF_BASE_MS", default_value_t = 5000, global = true)]
+    pub webhook_backoff_base_ms: u64,
+    /// The longest retry delay, in seconds.
+    #[arg(long, env = "MUTUAL_AID_WEBHOOK_BACKOFF_MAX_SECONDS", default_value_t = 3600, global = true)]
+    pub webhook_backoff_max_seconds: u64,
+    /// Seconds of failing without a single success after which an endpoint is disabled (retries go on until then;
+    /// 48 hours by default).
+    #[arg(long, env = "MUTUAL_AID_WEBHOOK_DISABLE_AFTER_SECONDS", default_value_t = 172_800, global = true)]
+    pub webhook_disable_after_seconds: u64,
+    /// Addresses webhook endpoints may resolve to although they are loopback, private or link-local (comma-separated
+    /// IP addresses; none by default).
+    #[arg(long, env = "MUTUAL_AID_WEBHOOK_ALLOWED_ADDRESSES", value_delimiter = ',', global = true)]
+    pub webhook_allowed_addresses: Vec<std::net::IpAddr>,
     /// Time limit for one HTTP request, in seconds.
     #[arg(long, env = "MUTUAL_AID_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, global = true)]
     pub request_timeout_seconds: u64,

@@ -23,4 +23,5 @@ pub mod scheduler;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
+pub mod webhooks;
 pub mod ws;

@@ -114,6 +114,12 @@ pub fn idempotent_replay() {
     counter!("mutual_aid_idempotent_replays_total").increment(1);
 }
 
+/// A webhook delivery attempt, accepted by the receiver or not.
+pub fn webhook_attempt(accepted: bool) {
+    counter!("mutual_aid_webhook_attempts_total", "outcome" => if accepted { "accepted" } else { "failed" })
+        .increment(1);
+}
+
 /// An event delivered to a subscriber, `lag` seconds after it was recorded.
 pub fn event_delivered(lag: f64) {
     counter!("mutual_aid_events_delivered_total").increment(1);

@@ -38,3 +38,5 @@ pub mod resource_request;
 pub mod resource_type;
 pub mod sandbox_clock;
 pub mod time_record;
+pub mod webhook_attempt;
+pub mod webhook_endpoint;

@@ -18,6 +18,7 @@ mod m20261203_000012_fidelity_and_notifications;
 mod m20261203_000013_compact_tiers;
 mod m20261203_000014_idempotency_keys;
 mod m20261203_000015_external_refs;
+mod m20261203_000016_webhooks;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_compact_tiers::Migration),
             Box::new(m20261203_000014_idempotency_keys::Migration),
             Box::new(m20261203_000015_external_refs::Migration),
+            Box::new(m20261203_000016_webhooks::Migration),
         ]
     }
 }

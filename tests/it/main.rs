@@ -26,3 +26,4 @@ mod support;
 mod sync;
 mod tracing;
 mod visibility;
+mod webhooks;

@@ -300,6 +300,8 @@ string_enum! {
         Claim = "CLAIM",
         /// A dispute of a reimbursement claim.
         Dispute = "DISPUTE",
+        /// A webhook endpoint (its owner and administrators see its events).
+        WebhookEndpoint = "WEBHOOK_ENDPOINT",
     }
 }
 

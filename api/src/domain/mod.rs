@@ -22,6 +22,6 @@ pub mod validate;
 pub mod versioned;
 
 pub use directory::{inventory, policy};
-pub use integrations::{external, feed, sandbox};
+pub use integrations::{external, feed, sandbox, webhooks};
 pub use missions::{agreements, deployments, documents, incidents, lifecycle, offers, requests};
 pub use reimbursement::{claims, deadlines, disputes, money};

@@ -18,7 +18,7 @@ pub mod reimbursement;
 pub mod types;
 pub mod viewer;
 
-pub use integrations::{changes, edxl, external, federation, sandbox, subscriptions};
+pub use integrations::{changes, edxl, external, federation, sandbox, subscriptions, webhooks};
 pub use missions::{dashboard, incidents, ops as mission_ops};
 pub use reimbursement::claims;
 
@@ -46,6 +46,7 @@ pub struct QueryRoot(
     sandbox::SandboxQuery,
     notifications::NotificationQuery,
     external::ExternalQuery,
+    webhooks::WebhookQuery,
 );
 
 /// Every mutation.
@@ -60,6 +61,7 @@ pub struct MutationRoot(
     sandbox::SandboxMutation,
     notifications::NotificationMutation,
     external::ExternalMutation,
+    webhooks::WebhookMutation,
 );
 
 /// Live updates over WebSocket at `/graphql` (`graphql-transport-ws` or the legacy `graphql-ws` protocol), with

@@ -148,6 +148,13 @@ pub async fn visible(db: &DatabaseConnection, viewer: &Viewer, event: &event::Mo
         RecordType::Deadline => deadline::Entity::find_by_id(id).filter(deadlines_visible_to(viewer)).count(db).await?,
         RecordType::Claim => claim::Entity::find_by_id(id).filter(claims_visible_to(viewer)).count(db).await?,
         RecordType::Dispute => dispute::Entity::find_by_id(id).filter(disputes_visible_to(viewer)).count(db).await?,
+        RecordType::WebhookEndpoint => {
+            let mut find = entities::webhook_endpoint::Entity::find_by_id(id);
+            if !viewer.is_admin() {
+                find = find.filter(entities::webhook_endpoint::Column::OwnerSubject.eq(viewer.subject.as_str()));
+            }
+            find.count(db).await?
+        }
     };
     Ok(count > 0)
 }
@@ -189,6 +196,10 @@ impl FeedCache {
         viewer_key: &str,
         event: &event::Model,
     ) -> AppResult<bool> {
+        // A webhook endpoint's events are its owner's: the decision depends on the person, not the class.
+        if event.record_type == RecordType::WebhookEndpoint.as_str() {
+            return visible(db, viewer, event).await;
+        }
         let key = (viewer_key.to_owned(), event.id);
         if let Some(shown) = self.decision(&key) {
             return Ok(shown);

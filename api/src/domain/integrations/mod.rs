@@ -4,3 +4,4 @@
 pub mod external;
 pub mod feed;
 pub mod sandbox;
+pub mod webhooks;

@@ -7,3 +7,4 @@ pub mod external;
 pub mod federation;
 pub mod sandbox;
 pub mod subscriptions;
+pub mod webhooks;
