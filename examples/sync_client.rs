@@ -1,7 +1,16 @@
 //! A state system's sync client: mirrors every mission record its token may see into a folder, one JSON file per
-//! record, by polling the change feed (`changes(after:)`), and resumes where it stopped after any crash.
+//! record, by polling the change feed (`changes(after:)`), and resumes where it stopped after any crash. Given a
+//! file of the state system's inventory, it first pushes each line by the system's own ids (`upsertInventory`), each
+//! with an idempotency key, so a push retried after a crash changes nothing twice.
 //!
-//! `cargo run --example sync_client -- http://127.0.0.1:8080/graphql "$TOKEN" ./mirror [--until-caught-up]`
+//! `cargo run --example sync_client -- http://127.0.0.1:8080/graphql "$TOKEN" ./mirror [--until-caught-up]
+//!  [--push-inventory inventory.json]`
+//!
+//! The inventory file is a JSON array of lines: `{"externalId": "INV-9", "resourceTypeExternalId": "RT-77",
+//! "quantityHeld": 6, "quantityAvailable": 4}` (or `resourceTypeId` with our id). The token is then a service
+//! account's (an `INTEGRATION` token naming its system and a jurisdiction the directory grants it). A line's key is
+//! derived from its content, so the same line is the same request however often it is sent; `pushed.jsonl` in the
+//! folder records the keys answered, and lines not recorded there are sent again at the next start.
 //!
 //! The folder holds `<recordType>/<id>.json` (the record as the server showed it with its latest change) and
 //! `log.jsonl`, the journal that makes the mirror crash-safe: each applied change appends
@@ -66,6 +75,50 @@ fn write_atomically(path: &Path, value: &Value) {
     fs::rename(&tmp, path).unwrap();
 }
 
+const UPSERT: &str = r#"mutation Push($input: UpsertInventoryInput!) {
+  upsertInventory(input: $input) { created inventoryItem { id quantityHeld quantityAvailable } } }"#;
+
+/// Pushes every line of `file` not yet answered, each under a key derived from its content.
+async fn push_inventory(client: &reqwest::Client, url: &str, token: &str, file: &Path, folder: &Path) {
+    use sha2::Digest;
+    let lines: Vec<Value> = serde_json::from_slice(&fs::read(file).unwrap()).unwrap();
+    let pushed_log = folder.join("pushed.jsonl");
+    let answered: std::collections::HashSet<String> = fs::read_to_string(&pushed_log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|e| e["key"].as_str().map(str::to_owned))
+        .collect();
+    for line in lines {
+        let digest = sha2::Sha256::digest(line.to_string().as_bytes());
+        let key = format!("inv-{}-{}", line["externalId"].as_str().unwrap(), &format!("{digest:x}")[..16]);
+        if answered.contains(&key) {
+            continue;
+        }
+        let mut input = line.clone();
+        let external_id = input.as_object_mut().unwrap().remove("externalId").unwrap();
+        input["key"] = json!({ "externalId": external_id });
+        let body = json!({ "query": UPSERT, "variables": { "input": input } });
+        loop {
+            let sent = client.post(url).bearer_auth(token).header("Idempotency-Key", &key).json(&body).send().await;
+            let Ok(response) = sent else {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            };
+            let Ok(answer) = response.json::<Value>().await else {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            };
+            if let Some(errors) = answer.get("errors") {
+                eprintln!("push {key}: {errors}");
+                std::process::exit(1);
+            }
+            journal(&pushed_log, &json!({ "key": key, "created": answer["data"]["upsertInventory"]["created"] }));
+            break;
+        }
+    }
+}
+
 fn journal(log: &Path, entry: &Value) {
     let mut file = OpenOptions::new().create(true).append(true).open(log).unwrap();
     file.write_all(format!("{entry}\n").as_bytes()).unwrap();
@@ -76,7 +129,7 @@ fn journal(log: &Path, entry: &Value) {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
-        eprintln!("usage: sync_client <graphql-url> <token> <folder> [--until-caught-up]");
+        eprintln!("usage: sync_client <graphql-url> <token> <folder> [--until-caught-up] [--push-inventory <file>]");
         std::process::exit(2);
     }
     let (url, token, folder) = (&args[1], &args[2], PathBuf::from(&args[3]));
@@ -85,6 +138,10 @@ async fn main() {
     let log = folder.join("log.jsonl");
     let mut cursor = recover(&log);
     let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    if let Some(at) = args.iter().position(|a| a == "--push-inventory") {
+        push_inventory(&client, url, token, Path::new(&args[at + 1]), &folder).await;
+        println!("pushed inventory");
+    }
     loop {
         let body = json!({ "query": QUERY, "variables": { "after": cursor.to_string(), "first": 100 } });
         let response = match client.post(url).bearer_auth(token).json(&body).send().await {

@@ -136,3 +136,129 @@ async fn the_sync_client_survives_kills_and_server_restarts_and_mirrors_exactly_
     assert_eq!(mirrored, on_server);
     let _ = std::fs::remove_dir_all(&folder);
 }
+
+/// Inventory lines a state system pushes by its own ids: twelve resource types, one by the system's id of the type.
+fn state_inventory() -> Vec<Value> {
+    let demo: Value = serde_json::from_str(include_str!("../../api/seed/demo.json")).unwrap();
+    demo["resourceTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(12)
+        .enumerate()
+        .map(|(i, t)| {
+            let mut line = json!({ "externalId": format!("SLCO-INV-{i}"), "quantityHeld": 10 + i,
+                "quantityAvailable": i });
+            if i == 0 {
+                line["resourceTypeExternalId"] = json!("RT-ENGINE-1");
+            } else {
+                line["resourceTypeId"] = json!(seed("resource-type", t["key"].as_str().unwrap()));
+            }
+            line
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_sync_client_pushes_inventory_by_external_id_and_a_killed_push_changes_nothing_twice() {
+    let app = TestApp::seeded().await;
+    let admin = app.admin();
+    // The state's catalog names one type by its own id; the directory grants its bridge Salt Lake County.
+    app.ok(
+        &admin,
+        "mutation ($input: SetExternalRefInput!) { setExternalRef(input: $input) { externalRef { recordId } } }",
+        json!({ "input": { "recordType": "RESOURCE_TYPE", "recordId": seed("resource-type", "engine-fire-structural-1"),
+            "externalId": "RT-ENGINE-1", "system": "ut-webeoc" } }),
+    )
+    .await;
+    app.ok(
+        &admin,
+        "mutation ($input: IntegrationGrantInput!) { grantIntegration(input: $input) { granted } }",
+        json!({ "input": { "system": "ut-webeoc", "jurisdictionId": seed("jurisdiction", "salt-lake-county") } }),
+    )
+    .await;
+    let now = chrono::Utc::now().timestamp();
+    let bridge = app
+        .state
+        .auth
+        .mint(api::auth::Claims {
+            sub: "svc-ut-webeoc".into(),
+            name: None,
+            exp: now + 3600,
+            iat: Some(now),
+            iss: None,
+            aud: None,
+            jurisdiction: Some(seed("jurisdiction", "salt-lake-county")),
+            roles: vec!["INTEGRATION".into()],
+            compacts: vec![seed("compact", "utah-smaa")],
+            system: Some("ut-webeoc".into()),
+        })
+        .unwrap();
+    let folder = std::env::temp_dir().join(format!("ma_push_{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let file = folder.join("inventory.json");
+    let scratch = folder.clone();
+    let lines = state_inventory();
+    std::fs::write(&file, serde_json::to_vec(&lines).unwrap()).unwrap();
+    let url = app.url("/graphql");
+    let token = bridge.clone();
+    let push = move |until_caught_up: bool| {
+        let mut command = Command::new(client_binary());
+        command.arg(&url).arg(&token).arg(folder.join("mirror")).arg("--push-inventory").arg(&file);
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        if until_caught_up {
+            command.arg("--until-caught-up");
+        }
+        command.spawn().unwrap()
+    };
+    // Killed part-way through its pushes, three times, then left to finish.
+    for delay in [40u64, 80, 120] {
+        let mut child = push(false);
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    let finish = push.clone();
+    let done = tokio::task::spawn_blocking(move || finish(true).wait_with_output()).await.unwrap().unwrap();
+    assert!(done.status.success(), "{done:?}");
+
+    // The server holds each line once, under the system's id, as the file says.
+    let held = app
+        .ok(
+            &bridge,
+            r#"query ($j: ID!) { inventory(first: 100, filter: { jurisdictionId: $j }) {
+                edges { node { id quantityHeld quantityAvailable externalRefs { system externalId } } } } }"#,
+            json!({ "j": seed("jurisdiction", "salt-lake-county") }),
+        )
+        .await;
+    let mut on_server = BTreeMap::new();
+    for edge in held["inventory"]["edges"].as_array().unwrap() {
+        let node = &edge["node"];
+        if let Some(reference) = node["externalRefs"].as_array().unwrap().iter().find(|r| r["system"] == "ut-webeoc") {
+            on_server.insert(
+                reference["externalId"].as_str().unwrap().to_owned(),
+                (node["quantityHeld"].clone(), node["quantityAvailable"].clone()),
+            );
+        }
+    }
+    let expected: BTreeMap<String, (Value, Value)> = lines
+        .iter()
+        .map(|l| {
+            (l["externalId"].as_str().unwrap().to_owned(), (l["quantityHeld"].clone(), l["quantityAvailable"].clone()))
+        })
+        .collect();
+    assert_eq!(on_server, expected);
+    // One change per line, whatever the kills interrupted: a retried push was answered from its key.
+    let feed = app
+        .ok(&admin, "{ changes(first: 500, filter: { recordTypes: [INVENTORY_ITEM] }) { changes { event { action actor { subject } } } } }", json!({}))
+        .await;
+    let by_bridge: Vec<&Value> = feed["changes"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["event"]["actor"]["subject"] == "svc-ut-webeoc")
+        .collect();
+    assert_eq!(by_bridge.len(), lines.len(), "{feed}");
+    assert!(by_bridge.iter().all(|c| c["event"]["action"] == "CREATED"));
+    let _ = std::fs::remove_dir_all(&scratch);
+}
