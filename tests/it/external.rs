@@ -226,3 +226,91 @@ async fn a_lookup_by_reference_shows_only_what_the_caller_may_see() {
     let draft = app.ok(&rep(&app, "utah-county"), LOOKUP, lookup).await;
     assert_eq!(draft["externalRef"], Value::Null);
 }
+
+/// The README's integration examples, as published: the idempotent `curl`, the service account's token command,
+/// the grant, the upsert and the webhook registration (on a local receiver, since the published URL is not
+/// reachable from a test).
+#[tokio::test]
+async fn the_readme_integration_examples_run_as_published() {
+    use crate::support::{SECRET, readme_example};
+    let app = TestApp::seeded().await;
+    let admin = app.admin();
+    let slco = rep(&app, "salt-lake-county");
+
+    // The curl: its key and body, sent twice, change the inventory once.
+    let curl = readme_example("idempotent-inventory");
+    let key = curl.split("Idempotency-Key: ").nth(1).unwrap().split('\'').next().unwrap().to_owned();
+    let body: Value = serde_json::from_str(curl.split("-d '").nth(1).unwrap().rsplit_once('\'').unwrap().0).unwrap();
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .bearer_auth(&slco)
+            .header("Idempotency-Key", &key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let replayed = response.headers().contains_key("idempotent-replayed");
+        answers.push((replayed, response.json::<Value>().await.unwrap()));
+    }
+    assert!(answers[0].1.get("errors").is_none(), "{}", answers[0].1);
+    assert_eq!((answers[0].0, answers[1].0), (false, true));
+    assert_eq!(answers[0].1, answers[1].1);
+
+    // The token command, pointed at this server's key and database.
+    let command = readme_example("service-account");
+    let words: Vec<String> =
+        command
+            .replace("\\\n", " ")
+            .split('"')
+            .enumerate()
+            .flat_map(|(i, part)| {
+                if i % 2 == 1 { vec![part.to_owned()] } else { part.split_whitespace().map(str::to_owned).collect() }
+            })
+            .collect();
+    let args = &words[words.iter().position(|w| w == "token").unwrap()..];
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mutual-aid"))
+        .args(args)
+        .env("DATABASE_URL", &app.state.config.database_url)
+        .env("MUTUAL_AID_JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let bridge = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+
+    // Refused until the grant; then it upserts by the system's ids.
+    let (status, _) = app.gql(Some(&bridge), "{ viewer { subject } }", json!({})).await;
+    assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED);
+    let granted = app.ok(&admin, &readme_example("grant-integration"), json!({})).await;
+    assert_eq!(granted["grantIntegration"]["granted"], true);
+    app.ok(
+        &admin,
+        SET_REF,
+        json!({ "input": { "recordType": "RESOURCE_TYPE", "recordId": seed("resource-type", "engine-fire-structural-1"),
+            "externalId": "RT-ENGINE-1", "system": "ut-webeoc" } }),
+    )
+    .await;
+    let upserted = app.ok(&bridge, &readme_example("upsert-inventory"), json!({})).await;
+    assert_eq!(upserted["upsertInventory"]["created"], false, "the curl above created Salt Lake County's line");
+    assert_eq!(
+        upserted["upsertInventory"]["inventoryItem"]["externalRefs"],
+        json!([{ "system": "ut-webeoc", "externalId": "SLCO-INV-0042" }])
+    );
+
+    // The webhook registration, on a receiver this test can reach.
+    let local = TestApp::spawn_with(crate::support::Options {
+        configure: Box::new(|config| config.webhook_allowed_addresses = vec!["127.0.0.1".parse().unwrap()]),
+        ..Default::default()
+    })
+    .await;
+    api::seed::load(&local.state.db, Utc::now()).await.unwrap();
+    let receiver = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let published = readme_example("create-webhook");
+    let url = published.split("url: \"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let document = published.replace(&url, &format!("http://{}/hooks", receiver.local_addr().unwrap()));
+    let created = local.ok(&local.admin(), &document, json!({})).await;
+    assert!(created["createWebhookEndpoint"]["secret"].as_str().unwrap().starts_with("whsec_"));
+    assert_eq!(created["createWebhookEndpoint"]["endpoint"]["status"], "ENABLED");
+}
