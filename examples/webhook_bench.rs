@@ -15,10 +15,13 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
+/// A delivery received: its `webhook-id`, its event's timestamp and when it arrived.
+type Arrival = (String, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
+
 #[derive(Clone, Default)]
 struct Received {
     secret: Arc<Mutex<String>>,
-    arrivals: Arc<Mutex<Vec<(String, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>>>,
+    arrivals: Arc<Mutex<Vec<Arrival>>>,
 }
 
 async fn receive(
