@@ -314,3 +314,47 @@ async fn the_readme_integration_examples_run_as_published() {
     assert!(created["createWebhookEndpoint"]["secret"].as_str().unwrap().starts_with("whsec_"));
     assert_eq!(created["createWebhookEndpoint"]["endpoint"]["status"], "ENABLED");
 }
+
+#[tokio::test]
+async fn contacts_and_incidents_upsert_by_reference_under_their_own_rules() {
+    let app = TestApp::seeded().await;
+    let admin = app.admin();
+    let contact = |name: &str| {
+        json!({ "input": { "key": { "system": "ut-dem", "externalId": "C-17" },
+            "jurisdictionId": seed("jurisdiction", "salt-lake-county"),
+            "contact": { "kind": "TWENTY_FOUR_HOUR", "name": name, "phone": "801-555-0100" } } })
+    };
+    const CONTACT: &str = r#"mutation ($input: UpsertContactInput!) {
+      upsertContact(input: $input) { created contact { id name externalRefs { system externalId } } } }"#;
+    let first = app.ok(&admin, CONTACT, contact("Duty Officer Lane")).await;
+    assert_eq!(first["upsertContact"]["created"], true, "{first}");
+    let second = app.ok(&admin, CONTACT, contact("Duty Officer Okafor")).await;
+    assert_eq!(second["upsertContact"]["created"], false);
+    assert_eq!(second["upsertContact"]["contact"]["id"], first["upsertContact"]["contact"]["id"]);
+    assert_eq!(second["upsertContact"]["contact"]["name"], "Duty Officer Okafor");
+    app.fails(Some(&rep(&app, "salt-lake-county")), CONTACT, contact("x"), "FORBIDDEN").await;
+
+    // Salt Lake County's bridge declares an incident by its board's id, then renames it; Utah County's bridge,
+    // with the same system, cannot change it through the same id.
+    grant(&app, "ut-webeoc", "salt-lake-county").await;
+    grant(&app, "ut-webeoc", "utah-county").await;
+    const INCIDENT: &str = r#"mutation ($input: UpsertIncidentInput!) {
+      upsertIncident(input: $input) { created incident { id name status externalRefs { externalId } } } }"#;
+    let incident = |name: &str| {
+        json!({ "input": { "key": { "externalId": "WEBEOC-INC-881" }, "incident": { "name": name, "kind": "DISASTER",
+            "declarationForm": "WRITTEN", "description": "Red Butte Creek over its banks" } } })
+    };
+    let slco = webeoc(&app, Some("salt-lake-county"));
+    let declared = app.ok(&slco, INCIDENT, incident("Red Butte Creek Flood")).await;
+    assert_eq!(declared["upsertIncident"]["created"], true, "{declared}");
+    let renamed = app.ok(&slco, INCIDENT, incident("Red Butte Creek Flood 2026")).await;
+    assert_eq!(renamed["upsertIncident"]["created"], false);
+    assert_eq!(renamed["upsertIncident"]["incident"]["id"], declared["upsertIncident"]["incident"]["id"]);
+    assert_eq!(renamed["upsertIncident"]["incident"]["name"], "Red Butte Creek Flood 2026");
+    let events = app.event_count().await;
+    let utco = webeoc(&app, Some("utah-county"));
+    let refused = app.gql(Some(&utco), INCIDENT, incident("Hijacked")).await.1;
+    assert!(!codes(&refused).is_empty(), "{refused}");
+    assert!(codes(&refused).iter().all(|c| c == "FORBIDDEN" || c == "NOT_FOUND"), "{refused}");
+    assert_eq!(app.event_count().await, events);
+}

@@ -20,7 +20,7 @@ const CREATE_ENDPOINT: &str = r#"mutation ($input: CreateWebhookEndpointInput!) 
   createWebhookEndpoint(input: $input) { secret endpoint { id status cursor } } }"#;
 const ENDPOINT: &str = r#"query ($id: ID!) { webhookEndpoint(id: $id) {
   status disabledReason failures cursor
-  attempts(first: 100) { messageId sequence attempt statusCode error succeeded nextRetryAt attemptedAt } } }"#;
+  attempts(first: 100) { messageId sequence attempt statusCode error succeeded nextRetryAt attemptedAt latencyMs } } }"#;
 
 struct Receiver {
     child: tokio::process::Child,
@@ -377,5 +377,39 @@ async fn unsafe_endpoints_are_refused_and_redirects_are_not_followed() {
     assert_eq!(attempt["statusCode"], 307, "{log}");
     assert_eq!(attempt["error"], "redirects are not followed");
     assert!(receiver.of("delivery").is_empty(), "the redirect was followed");
+    worker.abort();
+
+    // A receiver slower than the time limit (1 s here) is a failure: the attempt is cut off, not waited for.
+    let hurried = TestApp::spawn_with(Options {
+        configure: Box::new(|config| {
+            config.webhook_allowed_addresses = vec!["127.0.0.1".parse().unwrap()];
+            config.webhook_timeout_seconds = 1;
+            config.webhook_backoff_base_ms = 60_000;
+        }),
+        ..Options::default()
+    })
+    .await;
+    api::seed::load(&hurried.state.db, Utc::now()).await.unwrap();
+    let token = bridge(&hurried);
+    let mut slow = Receiver::start(json!({ "slowMs": 3000, "timeoutMs": 60000 })).await;
+    let created = hurried
+        .ok(&token, CREATE_ENDPOINT, json!({ "input": { "url": slow.url("/hooks"), "description": "slow" } }))
+        .await;
+    slow.command(json!({ "secrets": [created["createWebhookEndpoint"]["secret"]] })).await;
+    let endpoint = created["createWebhookEndpoint"]["endpoint"]["id"].clone();
+    let worker = api::webhooks::spawn(hurried.state.clone(), Duration::from_millis(30)).unwrap();
+    write(&hurried, 1).await;
+    let mut log = Value::Null;
+    for _ in 0..100 {
+        log = hurried.ok(&token, ENDPOINT, json!({ "id": endpoint })).await["webhookEndpoint"].clone();
+        if log["attempts"].as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let attempt = &log["attempts"][0];
+    assert_eq!(attempt["statusCode"], Value::Null, "{log}");
+    assert_eq!(attempt["succeeded"], false);
+    assert!(attempt["error"].as_str().unwrap().contains("timed out"), "{log}");
     worker.abort();
 }

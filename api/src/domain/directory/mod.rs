@@ -1010,3 +1010,38 @@ pub async fn update_resource_type(
     txn.commit().await?;
     Ok(model)
 }
+
+/// Changes a point of contact (its kind, name, title, phone and e-mail). Administrators only.
+pub async fn update_contact(
+    db: &impl TransactionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    id: Uuid,
+    input: &ContactInput,
+) -> AppResult<jurisdiction_contact::Model> {
+    ensure_admin(viewer)?;
+    let fresh = contact_row(Uuid::nil(), input, now)?;
+    let txn = events::begin(db).await?;
+    let current = jurisdiction_contact::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("contact", id))?;
+    let mut active = current.clone().into_active_model();
+    active.kind = fresh.kind;
+    active.name = fresh.name;
+    active.title = fresh.title;
+    active.phone = fresh.phone;
+    active.email = fresh.email;
+    let contact = active.update(&txn).await?;
+    events::append(
+        &txn,
+        viewer,
+        now,
+        NewEvent::new(RecordType::Jurisdiction, current.jurisdiction_id, "CONTACT_UPDATED")
+            .concerning([current.jurisdiction_id])
+            .payload(json!({ "contactId": id, "kind": contact.kind, "name": contact.name })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(contact)
+}

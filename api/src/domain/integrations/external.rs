@@ -696,6 +696,71 @@ pub async fn upsert_inventory(
     Ok((row, created))
 }
 
+/// A point of contact as a state system holds it.
+#[derive(Debug, InputObject)]
+pub struct UpsertContactInput {
+    /// The reference the upsert is keyed by.
+    pub key: ExternalKeyInput,
+    /// The jurisdiction of a new contact (a contact keeps its jurisdiction).
+    pub jurisdiction_id: ID,
+    /// The contact.
+    pub contact: directory::ContactInput,
+}
+
+/// Creates or updates the contact the key names; returns it and whether it was created. Administrators only.
+pub async fn upsert_contact(
+    db: &impl TransactionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    input: UpsertContactInput,
+) -> AppResult<(jurisdiction_contact::Model, bool)> {
+    ensure_admin(viewer)?;
+    let txn = events::begin(db).await?;
+    let (system, external_id, found) = keyed(&txn, viewer, &input.key, ExternalRecordType::JurisdictionContact).await?;
+    let existing = match found {
+        Some(id) => jurisdiction_contact::Entity::find_by_id(id).one(&txn).await?,
+        None => None,
+    };
+    let (row, created) = match existing {
+        Some(current) => (directory::update_contact(&txn, viewer, now, current.id, &input.contact).await?, false),
+        None => (directory::add_contact(&txn, viewer, now, &input.jurisdiction_id, input.contact).await?, true),
+    };
+    bind(&txn, viewer, now, &system, ExternalRecordType::JurisdictionContact, row.id, &external_id).await?;
+    txn.commit().await?;
+    Ok((row, created))
+}
+
+/// An incident as a state system holds it.
+#[derive(Debug, InputObject)]
+pub struct UpsertIncidentInput {
+    /// The reference the upsert is keyed by.
+    pub key: ExternalKeyInput,
+    /// The incident. Once declared, only its name, description, place and position change; its kind, jurisdiction,
+    /// compact and declaration stay.
+    pub incident: crate::domain::incidents::DeclareIncidentInput,
+}
+
+/// Declares the incident the key names, or updates its details; returns it and whether it was declared. Who may
+/// declare it (its jurisdiction's representative, a service account granted the jurisdiction, the compact's
+/// coordinator) may do this.
+pub async fn upsert_incident(
+    db: &impl TransactionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    input: UpsertIncidentInput,
+) -> AppResult<(incident::Model, bool)> {
+    viewer.require_authenticated()?;
+    let txn = events::begin(db).await?;
+    let (system, external_id, found) = keyed(&txn, viewer, &input.key, ExternalRecordType::Incident).await?;
+    let (row, created) = match found {
+        Some(id) => (crate::domain::incidents::update_details(&txn, viewer, now, id, &input.incident).await?, false),
+        None => (crate::domain::incidents::declare(&txn, viewer, now, input.incident).await?, true),
+    };
+    bind(&txn, viewer, now, &system, ExternalRecordType::Incident, row.id, &external_id).await?;
+    txn.commit().await?;
+    Ok((row, created))
+}
+
 /// The references of records, grouped by record id.
 pub async fn refs_of(
     db: &impl ConnectionTrait,

@@ -285,6 +285,46 @@ pub async fn close(
     Ok(updated)
 }
 
+/// Changes what an incident is called and where it is (its kind, jurisdiction, compact and declaration stay as
+/// declared). Who may declare it may do this.
+pub async fn update_details(
+    db: &impl TransactionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+    id: Uuid,
+    input: &DeclareIncidentInput,
+) -> AppResult<incident::Model> {
+    viewer.require_authenticated()?;
+    let name = validate::text("name", &input.name, 200)?;
+    let description = validate::optional_text("description", input.description.as_deref(), 4000)?;
+    let location = validate::optional_text("locationDescription", input.location_description.as_deref(), 500)?;
+    let (latitude, longitude) = validate::location(input.latitude, input.longitude)?;
+    let txn = events::begin(db).await?;
+    let current = load_for_change(&txn, viewer, id).await?;
+    let mut active = current.clone().into_active_model();
+    active.name = Set(name.clone());
+    active.description = Set(description);
+    active.location_description = Set(location);
+    active.latitude = Set(latitude);
+    active.longitude = Set(longitude);
+    active.updated_at = Set(now);
+    versioned::update(&txn, active, id, current.version).await?;
+    events::append(
+        &txn,
+        viewer,
+        now,
+        NewEvent::new(RecordType::Incident, id, "UPDATED")
+            .compact(current.compact_id)
+            .concerning([current.jurisdiction_id])
+            .payload(json!({ "name": name })),
+    )
+    .await?;
+    let updated =
+        incident::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| AppError::not_found("incident", id))?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,13 +6,13 @@ use entities::external_ref;
 
 use crate::domain::enums::Role;
 use crate::domain::external::{
-    self, ExternalRecordType, IntegrationGrantInput, SetExternalRefInput, UpsertInventoryInput,
-    UpsertJurisdictionInput, UpsertResourceTypeInput,
+    self, ExternalRecordType, IntegrationGrantInput, SetExternalRefInput, UpsertContactInput, UpsertIncidentInput,
+    UpsertInventoryInput, UpsertJurisdictionInput, UpsertResourceTypeInput,
 };
 use crate::graphql::loaders::ExternalRefsOf;
 use crate::graphql::missions::InventoryItem;
 use crate::graphql::node::{Node, NodeType, global_id};
-use crate::graphql::types::{Jurisdiction, ResourceType, loaders};
+use crate::graphql::types::{Contact, Incident, Jurisdiction, ResourceType, loaders};
 use crate::graphql::{RoleGuard, db, state, viewer};
 use crate::scalars::DateTime;
 
@@ -145,6 +145,24 @@ pub struct UpsertInventoryPayload {
     pub created: bool,
 }
 
+/// The result of an upsert.
+#[derive(SimpleObject)]
+pub struct UpsertContactPayload {
+    /// The contact.
+    pub contact: Contact,
+    /// Whether it was created (false: updated).
+    pub created: bool,
+}
+
+/// The result of an upsert.
+#[derive(SimpleObject)]
+pub struct UpsertIncidentPayload {
+    /// The incident.
+    pub incident: Incident,
+    /// Whether it was declared (false: its details were updated).
+    pub created: bool,
+}
+
 /// The result of `setExternalRef`.
 #[derive(SimpleObject)]
 pub struct ExternalRefPayload {
@@ -245,6 +263,29 @@ impl ExternalMutation {
         let (row, created) =
             external::upsert_resource_type(db(ctx), viewer(ctx), state(ctx).clock.now(), input).await?;
         Ok(UpsertResourceTypePayload { resource_type: ResourceType(row), created })
+    }
+
+    /// Creates or updates the point of contact a system's id names. Administrators only.
+    #[graphql(guard = "RoleGuard::any_of(&[Role::Admin])")]
+    async fn upsert_contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: UpsertContactInput,
+    ) -> Result<UpsertContactPayload> {
+        let (row, created) = external::upsert_contact(db(ctx), viewer(ctx), state(ctx).clock.now(), input).await?;
+        Ok(UpsertContactPayload { contact: Contact(row), created })
+    }
+
+    /// Declares the incident a system's id names, or updates its name, description and place. Who may declare it
+    /// may do this.
+    #[graphql(guard = "RoleGuard::authenticated()")]
+    async fn upsert_incident(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do.")] input: UpsertIncidentInput,
+    ) -> Result<UpsertIncidentPayload> {
+        let (row, created) = external::upsert_incident(db(ctx), viewer(ctx), state(ctx).clock.now(), input).await?;
+        Ok(UpsertIncidentPayload { incident: Incident(row), created })
     }
 
     /// Sets the inventory line a system's id names (or the holder's line of the type, binding the id to it). Who may
