@@ -183,14 +183,17 @@ pub struct Config {
     pub webhook_timeout_seconds: u64,
     /// The first retry delay after a failed delivery, in milliseconds; each further failure doubles it (with
     /// jitter) up to `--webhook-backoff-max-seconds`.
-    #[arg(long, env = "MUTUAL_AID_WEBHOOK_BACKOFF_BASE_MS", default_value_t = 5000, global = true)]
+    #[arg(long, env = "MUTUAL_AID_WEBHOOK_BACKOFF_BASE_MS", default_value_t = 5000, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     pub webhook_backoff_base_ms: u64,
     /// The longest retry delay, in seconds.
-    #[arg(long, env = "MUTUAL_AID_WEBHOOK_BACKOFF_MAX_SECONDS", default_value_t = 3600, global = true)]
+    #[arg(long, env = "MUTUAL_AID_WEBHOOK_BACKOFF_MAX_SECONDS", default_value_t = 3600, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub webhook_backoff_max_seconds: u64,
     /// Seconds of failing without a single success after which an endpoint is disabled (retries go on until then;
-    /// 48 hours by default).
-    #[arg(long, env = "MUTUAL_AID_WEBHOOK_DISABLE_AFTER_SECONDS", default_value_t = 172_800, global = true)]
+    /// 48 hours by default, at most 30 days).
+    #[arg(long, env = "MUTUAL_AID_WEBHOOK_DISABLE_AFTER_SECONDS", default_value_t = 172_800, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=2_592_000))]
     pub webhook_disable_after_seconds: u64,
     /// Addresses webhook endpoints may resolve to although they are loopback, private or link-local (comma-separated
     /// IP addresses; none by default).

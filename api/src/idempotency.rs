@@ -119,15 +119,22 @@ async fn claim(
     Ok(Some(stored))
 }
 
-/// Whether a response carries an error that a retry could get past (an internal failure or a time limit):
-/// such a response is not stored, and nothing it did is committed.
+/// Whether a response carries an error that a retry could get past (an internal failure, a time limit, or an
+/// error without a code, which is labelled an internal one on the way out): such a response is not stored, and
+/// nothing it did is committed.
 fn transient(response: &Response) -> bool {
-    response.errors.iter().any(|e| {
-        matches!(
-            e.extensions.as_ref().and_then(|x| x.get("code")),
-            Some(async_graphql::Value::String(code)) if code == "INTERNAL_SERVER_ERROR" || code == "TIMEOUT"
-        )
+    response.errors.iter().any(|e| match e.extensions.as_ref().and_then(|x| x.get("code")) {
+        Some(async_graphql::Value::String(code)) => code == "INTERNAL_SERVER_ERROR" || code == "TIMEOUT",
+        _ => true,
     })
+}
+
+/// Whose keys a caller's are: the token's subject, with the jurisdiction and system it names (one subject may hold
+/// tokens for several).
+fn principal(viewer: &Viewer) -> String {
+    let jurisdiction = viewer.jurisdiction_id.map(|j| j.to_string()).unwrap_or_default();
+    let system = viewer.system.as_deref().unwrap_or_default();
+    format!("{}|{jurisdiction}|{system}", viewer.subject)
 }
 
 fn failed(message: &str) -> Response {
@@ -151,10 +158,11 @@ pub async fn execute(
         return Err(AppError::Unauthenticated("an idempotency key needs an authenticated caller".into()));
     }
     let hash = request_hash(&request);
+    let principal = principal(viewer);
     let now = Utc::now();
     let expires_at = now + Duration::hours(i64::from(state.config.idempotency_ttl_hours));
     let txn = state.db.begin().await?;
-    if let Some(stored) = claim(&txn, &viewer.subject, key, &hash, now, expires_at).await? {
+    if let Some(stored) = claim(&txn, &principal, key, &hash, now, expires_at).await? {
         txn.rollback().await?;
         if stored.request_hash != hash {
             return Err(AppError::Request {
@@ -186,7 +194,7 @@ pub async fn execute(
         .map_err(|e| AppError::Internal(format!("cannot store an idempotent response: {e}")))?;
     idempotency_key::Entity::update_many()
         .col_expr(idempotency_key::Column::Response, Expr::value(body))
-        .filter(idempotency_key::Column::Principal.eq(viewer.subject.as_str()))
+        .filter(idempotency_key::Column::Principal.eq(principal.as_str()))
         .filter(idempotency_key::Column::Key.eq(key))
         .exec(&txn)
         .await?;
@@ -213,6 +221,25 @@ mod tests {
             assert_eq!(check_key(bad).unwrap_err().code(), "BAD_IDEMPOTENCY_KEY", "{bad:?}");
         }
         assert_eq!(check_key(&"k".repeat(MAX_KEY_LENGTH + 1)).unwrap_err().code(), "BAD_IDEMPOTENCY_KEY");
+    }
+
+    #[test]
+    fn only_coded_domain_refusals_are_final() {
+        let coded = |code: Option<&str>| {
+            let mut error = ServerError::new("no", None);
+            if let Some(code) = code {
+                let mut extensions = async_graphql::ErrorExtensionValues::default();
+                extensions.set("code", code);
+                error.extensions = Some(extensions);
+            }
+            Response::from_errors(vec![error])
+        };
+        assert!(!transient(&coded(Some("BAD_USER_INPUT"))));
+        assert!(!transient(&coded(Some("INVALID_TRANSITION"))));
+        assert!(transient(&coded(Some("INTERNAL_SERVER_ERROR"))));
+        assert!(transient(&coded(Some("TIMEOUT"))));
+        assert!(transient(&coded(None)), "an uncoded error is an internal one");
+        assert!(!transient(&Response::new(async_graphql::Value::Null)));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use entities::{webhook_attempt, webhook_endpoint};
 use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -30,7 +30,8 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::AppSchema;
 use crate::state::AppState;
 
-/// How long a lease holds an endpoint (renewed after every delivery).
+/// How long a lease holds an endpoint at least (renewed after every delivery; longer when the receiver's time limit
+/// is, so that a lease outlives any one delivery).
 const LEASE_SECONDS: i64 = 60;
 /// Changes read per page.
 const PAGE: i64 = 50;
@@ -64,6 +65,8 @@ pub fn client(timeout: StdDuration, allowed: Arc<Vec<IpAddr>>) -> AppResult<reqw
         .timeout(timeout)
         .connect_timeout(timeout.min(StdDuration::from_secs(5)))
         .dns_resolver(Arc::new(Vetting { allowed }))
+        // A proxy would resolve the endpoint's host itself, past the vetting resolver.
+        .no_proxy()
         .user_agent(concat!("mutual-aid-webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| AppError::Internal(format!("cannot build the webhook client: {e}")))
@@ -100,6 +103,7 @@ pub struct Worker {
     backoff_base: StdDuration,
     backoff_max: StdDuration,
     disable_after: Duration,
+    lease: Duration,
 }
 
 impl Worker {
@@ -114,6 +118,9 @@ impl Worker {
             backoff_base: StdDuration::from_millis(std::cmp::max(config.webhook_backoff_base_ms, 1)),
             backoff_max: StdDuration::from_secs(std::cmp::max(config.webhook_backoff_max_seconds, 1)),
             disable_after: Duration::seconds(i64::try_from(config.webhook_disable_after_seconds).unwrap_or(i64::MAX)),
+            lease: Duration::seconds(
+                LEASE_SECONDS.max(2 * i64::try_from(config.webhook_timeout_seconds).unwrap_or(60) + 30),
+            ),
             state,
         })
     }
@@ -152,8 +159,10 @@ impl Worker {
     /// Leases one endpoint and delivers what follows its cursor until it is caught up or a delivery fails.
     async fn run(&self, id: uuid::Uuid) -> AppResult<usize> {
         let now = Utc::now();
+        let token = uuid::Uuid::new_v4();
         let leased = webhook_endpoint::Entity::update_many()
-            .col_expr(webhook_endpoint::Column::LeaseUntil, Expr::value(now + Duration::seconds(LEASE_SECONDS)))
+            .col_expr(webhook_endpoint::Column::LeaseUntil, Expr::value(now + self.lease))
+            .col_expr(webhook_endpoint::Column::LeaseToken, Expr::value(token))
             .filter(webhook_endpoint::Column::Id.eq(id))
             .filter(webhook_endpoint::Column::Status.eq(ENABLED))
             .filter(free(now))
@@ -162,19 +171,25 @@ impl Worker {
         if leased.rows_affected != 1 {
             return Ok(0);
         }
-        let outcome = self.deliver_all(id).await;
+        let outcome = self.deliver_all(id, token).await;
         webhook_endpoint::Entity::update_many()
             .col_expr(webhook_endpoint::Column::LeaseUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(webhook_endpoint::Column::LeaseToken, Expr::value(Option::<uuid::Uuid>::None))
             .filter(webhook_endpoint::Column::Id.eq(id))
+            .filter(webhook_endpoint::Column::LeaseToken.eq(token))
             .exec(&self.state.db)
             .await?;
         outcome
     }
 
-    async fn deliver_all(&self, id: uuid::Uuid) -> AppResult<usize> {
+    async fn deliver_all(&self, id: uuid::Uuid, token: uuid::Uuid) -> AppResult<usize> {
         let mut delivered = 0;
         loop {
-            let Some(endpoint) = webhook_endpoint::Entity::find_by_id(id).one(&self.state.db).await? else {
+            let Some(endpoint) = webhook_endpoint::Entity::find_by_id(id)
+                .filter(webhook_endpoint::Column::LeaseToken.eq(token))
+                .one(&self.state.db)
+                .await?
+            else {
                 return Ok(delivered);
             };
             if endpoint.status != ENABLED {
@@ -182,9 +197,14 @@ impl Worker {
             }
             let owner: Owner = serde_json::from_value(endpoint.owner.clone())
                 .map_err(|e| AppError::Internal(format!("an endpoint's owner does not read back: {e}")))?;
+            // The owner's authority is read from the directory now, as for any request: a representative must
+            // still be listed, a service account's system must still hold its grant.
             let viewer = owner.viewer();
-            // A service account's authority is the directory's grant, checked now as for any request.
-            let viewer = match crate::domain::external::admit_service_account(&self.state.db, viewer).await {
+            let admitted = match crate::domain::directory::ensure_listed(&self.state.db, &viewer).await {
+                Ok(()) => crate::domain::external::admit_service_account(&self.state.db, viewer).await,
+                Err(err) => Err(err),
+            };
+            let viewer = match admitted {
                 Ok(viewer) => viewer,
                 Err(err) => {
                     self.disable(&endpoint, &format!("the owner may no longer read: {}", err.message())).await?;
@@ -193,22 +213,25 @@ impl Worker {
             };
             let page = self.read(&endpoint, &viewer).await?;
             let changes = page["changes"].as_array().cloned().unwrap_or_default();
+            let mut cursor = endpoint.cursor;
             for change in changes {
                 let sequence: i64 = change["sequence"].as_str().and_then(|s| s.parse().ok()).unwrap_or_default();
-                if !self.deliver(&endpoint, sequence, &change).await? {
-                    return Ok(delivered);
+                match self.deliver(&endpoint, token, cursor, sequence, &change).await? {
+                    Delivery::Accepted => cursor = sequence,
+                    Delivery::Failed | Delivery::Superseded => return Ok(delivered),
                 }
                 delivered += 1;
             }
-            let end: i64 = page["endCursor"].as_str().and_then(|s| s.parse().ok()).unwrap_or(endpoint.cursor);
-            // Events the owner may not see are passed over.
-            webhook_endpoint::Entity::update_many()
+            let end: i64 = page["endCursor"].as_str().and_then(|s| s.parse().ok()).unwrap_or(cursor);
+            // Events the owner may not see are passed over, unless the cursor was moved meanwhile (a redelivery).
+            let moved = webhook_endpoint::Entity::update_many()
                 .col_expr(webhook_endpoint::Column::Cursor, Expr::value(end))
                 .filter(webhook_endpoint::Column::Id.eq(id))
-                .filter(webhook_endpoint::Column::Cursor.lt(end))
+                .filter(webhook_endpoint::Column::LeaseToken.eq(token))
+                .filter(webhook_endpoint::Column::Cursor.eq(cursor))
                 .exec(&self.state.db)
                 .await?;
-            if page["hasNextPage"] != true {
+            if moved.rows_affected != 1 || page["hasNextPage"] != true {
                 return Ok(delivered);
             }
         }
@@ -231,8 +254,16 @@ impl Worker {
         Ok(data["changes"].clone())
     }
 
-    /// Posts one change; on success moves the cursor past it. Returns whether it was accepted.
-    async fn deliver(&self, endpoint: &webhook_endpoint::Model, sequence: i64, change: &Value) -> AppResult<bool> {
+    /// Posts one change; on success moves the cursor from `cursor` past it (unless the cursor was moved meanwhile,
+    /// by a redelivery, or the lease was lost).
+    async fn deliver(
+        &self,
+        endpoint: &webhook_endpoint::Model,
+        token: uuid::Uuid,
+        cursor: i64,
+        sequence: i64,
+        change: &Value,
+    ) -> AppResult<Delivery> {
         let message_id = format!("msg_{sequence}");
         let event = &change["event"];
         let kind = format!(
@@ -252,12 +283,6 @@ impl Worker {
         let started = Instant::now();
         let outcome = self.post(endpoint, &message_id, timestamp, &signature, body).await;
         let latency = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
-        let attempt = webhook_attempt::Entity::find()
-            .filter(webhook_attempt::Column::EndpointId.eq(endpoint.id))
-            .filter(webhook_attempt::Column::Sequence.eq(sequence))
-            .count(&self.state.db)
-            .await? as i32
-            + 1;
         let (status_code, error) = match &outcome {
             Ok(status) if (200..300).contains(status) => (Some(*status), None),
             Ok(status) if (300..400).contains(status) => (Some(*status), Some("redirects are not followed".to_owned())),
@@ -265,9 +290,11 @@ impl Worker {
             Err(error) => (None, Some(error.chars().take(ERROR_MAX).collect())),
         };
         let accepted = error.is_none();
+        // The endpoint does not move past a failing change, so its failures count the attempts at this one.
+        let attempt = endpoint.failures + 1;
         let failures = if accepted { 0 } else { endpoint.failures + 1 };
         let next_retry = (!accepted).then(|| now + self.backoff(failures));
-        let txn = events::begin(&self.state.db).await?;
+        let txn = self.state.db.begin().await?;
         webhook_attempt::ActiveModel {
             id: sea_orm::NotSet,
             endpoint_id: Set(endpoint.id),
@@ -284,31 +311,36 @@ impl Worker {
         .await?;
         let mut update = webhook_endpoint::Entity::update_many()
             .col_expr(webhook_endpoint::Column::Failures, Expr::value(failures))
-            .col_expr(webhook_endpoint::Column::LeaseUntil, Expr::value(Some(now + Duration::seconds(LEASE_SECONDS))))
-            .filter(webhook_endpoint::Column::Id.eq(endpoint.id));
-        if accepted {
+            .col_expr(webhook_endpoint::Column::LeaseUntil, Expr::value(Some(now + self.lease)))
+            .filter(webhook_endpoint::Column::Id.eq(endpoint.id))
+            .filter(webhook_endpoint::Column::LeaseToken.eq(token))
+            .filter(webhook_endpoint::Column::Cursor.eq(cursor));
+        let disable = if accepted {
             update = update
                 .col_expr(webhook_endpoint::Column::Cursor, Expr::value(sequence))
                 .col_expr(webhook_endpoint::Column::FailingSince, Expr::value(Option::<DateTime<Utc>>::None));
+            None
         } else {
             let since = endpoint.failing_since.unwrap_or(now);
             update = update
                 .col_expr(webhook_endpoint::Column::FailingSince, Expr::value(Some(since)))
                 .col_expr(webhook_endpoint::Column::NextAttemptAt, Expr::value(next_retry.unwrap_or(now)));
-            if now - since >= self.disable_after {
-                txn.commit().await?;
-                let reason = format!(
-                    "failing since {since} ({failures} attempts in a row); last: {}",
-                    error.unwrap_or_default()
-                );
-                self.disable(endpoint, &reason).await?;
-                return Ok(false);
-            }
-        }
-        update.exec(&txn).await?;
+            (now - since >= self.disable_after).then(|| {
+                format!("failing since {since} ({failures} attempts in a row); last: {}", error.unwrap_or_default())
+            })
+        };
+        let moved = update.exec(&txn).await?.rows_affected == 1;
         txn.commit().await?;
         crate::metrics::webhook_attempt(accepted);
-        Ok(accepted)
+        if let Some(reason) = disable {
+            self.disable(endpoint, &reason).await?;
+            return Ok(Delivery::Failed);
+        }
+        Ok(match (moved, accepted) {
+            (false, _) => Delivery::Superseded,
+            (true, true) => Delivery::Accepted,
+            (true, false) => Delivery::Failed,
+        })
     }
 
     async fn post(
@@ -379,6 +411,16 @@ impl Worker {
         tracing::warn!(endpoint = %endpoint.id, reason, "webhook endpoint disabled");
         Ok(())
     }
+}
+
+/// What became of one delivery.
+enum Delivery {
+    /// The receiver accepted it; the cursor moved past it.
+    Accepted,
+    /// It failed; the endpoint waits for its backoff.
+    Failed,
+    /// The cursor was moved meanwhile (a redelivery) or the lease lost: this run stops.
+    Superseded,
 }
 
 /// Endpoints no worker holds at `now`.

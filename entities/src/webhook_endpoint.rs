@@ -33,6 +33,8 @@ pub struct Model {
     pub next_attempt_at: DateTimeUtc,
     /// Held by a worker until then.
     pub lease_until: Option<DateTimeUtc>,
+    /// Which worker holds it: every change a worker makes to the endpoint is conditional on it.
+    pub lease_token: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -34,6 +34,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(name("failing_since")))
                     .col(timestamp_with_time_zone(name("next_attempt_at")))
                     .col(timestamp_with_time_zone_null(name("lease_until")))
+                    .col(uuid_null(name("lease_token")))
                     .col(timestamp_with_time_zone(name("created_at")))
                     .col(timestamp_with_time_zone(name("updated_at")))
                     .to_owned(),

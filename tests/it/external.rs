@@ -144,17 +144,24 @@ async fn service_accounts_act_only_where_granted_and_set_only_their_own_system()
     let events = app.event_count().await;
 
     // No grant yet: the token is refused outright.
-    let ungranted = webeoc(&app, Some("utah-county"));
+    let ungranted = webeoc(&app, Some("salt-lake-county"));
     let (status, body) = app.gql(Some(&ungranted), UPSERT_INVENTORY, line.clone()).await;
     assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(codes(&body), ["UNAUTHENTICATED"]);
 
-    // A grant for Utah County does not reach Salt Lake County's inventory.
-    grant(&app, "ut-webeoc", "utah-county").await;
-    let bridge = webeoc(&app, Some("utah-county"));
+    // A grant for Salt Lake County does not reach Utah County's inventory.
+    grant(&app, "ut-webeoc", "salt-lake-county").await;
+    let bridge = webeoc(&app, Some("salt-lake-county"));
     let mut theirs = line.clone();
-    theirs["input"]["jurisdictionId"] = json!(seed("jurisdiction", "salt-lake-county"));
+    theirs["input"]["jurisdictionId"] = json!(seed("jurisdiction", "utah-county"));
     app.fails(Some(&bridge), UPSERT_INVENTORY, theirs, "FORBIDDEN").await;
+    // It names only what its jurisdiction could change: not the catalog's records, not another county's.
+    let catalog = json!({ "input": { "recordType": "RESOURCE_TYPE", "recordId": seed("resource-type", "dump-truck-2"),
+        "externalId": "RT-9" } });
+    app.fails(Some(&bridge), SET_REF, catalog, "FORBIDDEN").await;
+    let county = json!({ "input": { "recordType": "JURISDICTION", "recordId": seed("jurisdiction", "utah-county"),
+        "externalId": "UTCO" } });
+    app.fails(Some(&bridge), SET_REF, county, "FORBIDDEN").await;
     // Another system's references are not its to set; a representative sets none; an unknown record is not found.
     let other_system = json!({ "input": { "recordType": "RESOURCE_REQUEST", "recordId": request,
         "externalId": "M-1", "system": "tx-webeoc" } });
@@ -180,7 +187,8 @@ async fn service_accounts_act_only_where_granted_and_set_only_their_own_system()
     app.fails(Some(&bridge), SET_REF, clash, "CONFLICT").await;
 
     // Revoked: the next request with the token is refused.
-    let input = json!({ "input": { "system": "ut-webeoc", "jurisdictionId": seed("jurisdiction", "utah-county") } });
+    let input =
+        json!({ "input": { "system": "ut-webeoc", "jurisdictionId": seed("jurisdiction", "salt-lake-county") } });
     app.ok(&app.admin(), REVOKE, input).await;
     let (status, _) = app.gql(Some(&bridge), UPSERT_INVENTORY, line).await;
     assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED);
@@ -333,6 +341,16 @@ async fn contacts_and_incidents_upsert_by_reference_under_their_own_rules() {
     assert_eq!(second["upsertContact"]["contact"]["id"], first["upsertContact"]["contact"]["id"]);
     assert_eq!(second["upsertContact"]["contact"]["name"], "Duty Officer Okafor");
     app.fails(Some(&rep(&app, "salt-lake-county")), CONTACT, contact("x"), "FORBIDDEN").await;
+    // Removed, its reference goes with it: the same id then names a new contact.
+    app.ok(
+        &admin,
+        "mutation ($id: ID!) { removeJurisdictionContact(input: { id: $id }) { jurisdiction { id } } }",
+        json!({ "id": first["upsertContact"]["contact"]["id"] }),
+    )
+    .await;
+    let again = app.ok(&admin, CONTACT, contact("Duty Officer Reyes")).await;
+    assert_eq!(again["upsertContact"]["created"], true, "{again}");
+    assert_ne!(again["upsertContact"]["contact"]["id"], first["upsertContact"]["contact"]["id"]);
 
     // Salt Lake County's bridge declares an incident by its board's id, then renames it; Utah County's bridge,
     // with the same system, cannot change it through the same id.

@@ -328,6 +328,59 @@ async fn a_receiver_that_stays_down_is_retried_with_backoff_then_disabled_and_ca
 }
 
 #[tokio::test]
+async fn an_endpoint_whose_owner_loses_its_grant_is_disabled_before_it_sends_more() {
+    let app = app_with_webhooks(3600).await;
+    let admin = app.admin();
+    let grant =
+        json!({ "input": { "system": "ut-webeoc", "jurisdictionId": seed("jurisdiction", "salt-lake-county") } });
+    app.ok(
+        &admin,
+        "mutation ($input: IntegrationGrantInput!) { grantIntegration(input: $input) { granted } }",
+        grant.clone(),
+    )
+    .await;
+    let now = Utc::now().timestamp();
+    let bridge = app
+        .state
+        .auth
+        .mint(api::auth::Claims {
+            sub: "svc-ut-webeoc".into(),
+            name: None,
+            exp: now + 3600,
+            iat: Some(now),
+            iss: None,
+            aud: None,
+            jurisdiction: Some(seed("jurisdiction", "salt-lake-county")),
+            roles: vec!["INTEGRATION".into()],
+            compacts: vec![],
+            system: Some("ut-webeoc".into()),
+        })
+        .unwrap();
+    let mut receiver = Receiver::start(json!({ "timeoutMs": 60000 })).await;
+    let created = app
+        .ok(&bridge, CREATE_ENDPOINT, json!({ "input": { "url": receiver.url("/hooks"), "description": "county" } }))
+        .await;
+    receiver.command(json!({ "secrets": [created["createWebhookEndpoint"]["secret"]] })).await;
+    let endpoint = created["createWebhookEndpoint"]["endpoint"]["id"].clone();
+    app.ok(&admin, "mutation ($input: IntegrationGrantInput!) { revokeIntegration(input: $input) { granted } }", grant)
+        .await;
+    let worker = api::webhooks::spawn(app.state.clone(), Duration::from_millis(30)).unwrap();
+    write(&app, 1).await;
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        status = app.ok(&admin, ENDPOINT, json!({ "id": endpoint })).await["webhookEndpoint"].clone();
+        if status["status"] == "DISABLED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status["status"], "DISABLED", "{status}");
+    assert!(status["disabledReason"].as_str().unwrap().contains("may no longer read"), "{status}");
+    assert!(receiver.of("delivery").is_empty(), "{:?}", receiver.of("delivery"));
+    worker.abort();
+}
+
+#[tokio::test]
 async fn unsafe_endpoints_are_refused_and_redirects_are_not_followed() {
     // No allow-list: loopback is refused like any internal address.
     let strict = TestApp::seeded().await;

@@ -459,6 +459,11 @@ pub async fn remove_contact(
         .await?
         .ok_or_else(|| AppError::not_found("contact", id))?;
     jurisdiction_contact::Entity::delete_by_id(id).exec(&txn).await?;
+    // Its external references go with it, so a system's id may name a new contact.
+    entities::external_ref::Entity::delete_many()
+        .filter(entities::external_ref::Column::RecordId.eq(id))
+        .exec(&txn)
+        .await?;
     events::append(
         &txn,
         viewer,

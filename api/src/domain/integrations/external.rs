@@ -273,7 +273,62 @@ pub struct SetExternalRefInput {
     pub system: Option<String>,
 }
 
-/// Sets (or replaces) the reference of one record in the caller's system. The record must be visible to the caller.
+/// The jurisdictions a record belongs to (either party, for the records of an agreement); none for the records of
+/// the directory's own (compacts, memberships, resource types), which only administrators name.
+async fn parties(db: &impl ConnectionTrait, record_type: ExternalRecordType, id: Uuid) -> AppResult<Vec<Uuid>> {
+    use ExternalRecordType as T;
+    let both = |r: Option<(Uuid, Uuid)>| r.map(|(a, b)| vec![a, b]).unwrap_or_default();
+    Ok(match record_type {
+        T::Jurisdiction => vec![id],
+        T::JurisdictionContact => jurisdiction_contact::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|r| vec![r.jurisdiction_id])
+            .unwrap_or_default(),
+        T::AuthorizedRepresentative => entities::authorized_representative::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|r| vec![r.jurisdiction_id])
+            .unwrap_or_default(),
+        T::Incident => {
+            incident::Entity::find_by_id(id).one(db).await?.map(|r| vec![r.jurisdiction_id]).unwrap_or_default()
+        }
+        T::InventoryItem => {
+            inventory_item::Entity::find_by_id(id).one(db).await?.map(|r| vec![r.jurisdiction_id]).unwrap_or_default()
+        }
+        T::ResourceRequest => resource_request::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|r| vec![r.requesting_jurisdiction_id])
+            .unwrap_or_default(),
+        T::Offer => {
+            offer::Entity::find_by_id(id).one(db).await?.map(|r| vec![r.assisting_jurisdiction_id]).unwrap_or_default()
+        }
+        T::Agreement => both(
+            agreement::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|r| (r.requesting_jurisdiction_id, r.assisting_jurisdiction_id)),
+        ),
+        T::Deployment => both(
+            deployment::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|r| (r.requesting_jurisdiction_id, r.assisting_jurisdiction_id)),
+        ),
+        T::Claim => both(
+            claim::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|r| (r.requesting_jurisdiction_id, r.assisting_jurisdiction_id)),
+        ),
+        T::Compact | T::Membership | T::ResourceType => vec![],
+    })
+}
+
+/// Sets (or replaces) the reference of one record in the caller's system. The record must be visible to the caller,
+/// and the caller must act for a jurisdiction the record belongs to (a service account granted it), or administer:
+/// a system names only what it could change.
 pub async fn set_ref(
     db: &impl TransactionTrait,
     viewer: &Viewer,
@@ -286,6 +341,11 @@ pub async fn set_ref(
     let txn = db.begin().await?;
     if !visible(&txn, viewer, input.record_type, record_id).await? {
         return Err(AppError::not_found(&input.record_type.as_str().to_lowercase().replace('_', " "), record_id));
+    }
+    if !viewer.is_admin() && !parties(&txn, input.record_type, record_id).await?.iter().any(|j| viewer.represents(*j)) {
+        return Err(AppError::forbidden(
+            "a service account names only the records of the jurisdictions the directory grants its system",
+        ));
     }
     let saved = bind(&txn, viewer, now, &system, input.record_type, record_id, &external_id).await?;
     txn.commit().await?;

@@ -27,6 +27,7 @@ pub async fn stored_offset(db: &impl sea_orm::ConnectionTrait) -> AppResult<i64>
 /// nothing left to do at the new time. Returns the new time and what the scheduler did.
 pub async fn move_clock(
     state: &AppState,
+    db: &crate::db::Handle,
     viewer: &Viewer,
     to: Option<DateTime<Utc>>,
     minutes: Option<i64>,
@@ -75,13 +76,13 @@ pub async fn move_clock(
                 ])
                 .to_owned(),
         )
-        .exec(&state.db)
+        .exec(db)
         .await?;
     tracing::info!(subject = %viewer.subject, to = %state.clock.now(), "sandbox clock moved");
     let leads = state.config.reminder_leads();
     let mut total = TickReport::default();
     for _ in 0..MAX_PASSES {
-        let pass = crate::scheduler::tick(&state.db, state.clock.now(), &leads).await?;
+        let pass = crate::scheduler::tick(db, state.clock.now(), &leads).await?;
         if pass == TickReport::default() {
             break;
         }

@@ -161,16 +161,25 @@ pub fn is_internal(address: IpAddr) -> bool {
                 || a >= 240
         }
         IpAddr::V6(v6) => {
+            let segments = v6.segments();
+            let embedded = |high: u16, low: u16| {
+                let [a, b] = high.to_be_bytes();
+                let [c, d] = low.to_be_bytes();
+                IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d))
+            };
+            // Addresses that carry an IPv4 address: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d), NAT64
+            // (64:ff9b::/96) and 6to4 (2002::/16) reach what the IPv4 address reaches.
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_internal(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || (first == 0x2001 && v6.segments()[1] == 0x0db8)
+            if segments[..6] == [0; 6] || segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return is_internal(embedded(segments[6], segments[7]));
+            }
+            if segments[0] == 0x2002 {
+                return is_internal(embedded(segments[1], segments[2]));
+            }
+            // Only global unicast (2000::/3) is outside, less the documentation range.
+            (segments[0] & 0xe000) != 0x2000 || (segments[0] == 0x2001 && segments[1] == 0x0db8)
         }
     }
 }
@@ -204,13 +213,10 @@ pub async fn check_reachable(url: &reqwest::Url, allowed: &[IpAddr]) -> AppResul
     if addresses.is_empty() {
         return Err(AppError::bad_input("url", "url's host does not resolve"));
     }
-    if let Some(internal) = addresses.iter().find(|a| is_internal(a.ip()) && !allowed.contains(&a.ip())) {
+    if addresses.iter().any(|a| is_internal(a.ip()) && !allowed.contains(&a.ip())) {
         return Err(AppError::bad_input(
             "url",
-            format!(
-                "url resolves to {}, a loopback, private or link-local address, which endpoints may not reach",
-                internal.ip()
-            ),
+            "url resolves to a loopback, private, link-local or other internal address, which endpoints may not reach",
         ));
     }
     Ok(addresses)
@@ -255,7 +261,8 @@ pub struct CreateWebhookEndpointInput {
     pub description: String,
     /// Which changes; every change the owner may see when omitted.
     pub filter: Option<WebhookFilter>,
-    /// Deliver the changes after this sequence (an earlier `endCursor`); from registration on when omitted.
+    /// Deliver the changes after this sequence (an earlier `endCursor`, at most the newest); from registration on
+    /// when omitted.
     pub after: Option<crate::scalars::Sequence>,
 }
 
@@ -283,6 +290,11 @@ pub async fn create(
     }
     check_reachable(&url, allowed).await?;
     let txn = events::begin(db).await?;
+    let newest =
+        entities::event::Entity::find().order_by_desc(entities::event::Column::Id).one(&txn).await?.map_or(0, |e| e.id);
+    if input.after.as_ref().is_some_and(|after| after.0 > newest) {
+        return Err(AppError::bad_input("after", format!("after must be at most the newest sequence ({newest})")));
+    }
     let mine = webhook_endpoint::Entity::find()
         .filter(webhook_endpoint::Column::OwnerSubject.eq(viewer.subject.as_str()))
         .count(&txn)
@@ -290,14 +302,7 @@ pub async fn create(
     if mine >= MAX_PER_OWNER {
         return Err(AppError::RateLimited(format!("at most {MAX_PER_OWNER} webhook endpoints per owner")));
     }
-    let cursor = match input.after {
-        Some(after) => after.0,
-        None => entities::event::Entity::find()
-            .order_by_desc(entities::event::Column::Id)
-            .one(&txn)
-            .await?
-            .map_or(0, |e| e.id),
-    };
+    let cursor = input.after.map_or(newest, |after| after.0);
     let secret = new_secret();
     let id = Uuid::now_v7();
     let row = webhook_endpoint::ActiveModel {
@@ -317,6 +322,7 @@ pub async fn create(
         failing_since: Set(None),
         next_attempt_at: Set(now),
         lease_until: Set(None),
+        lease_token: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -475,6 +481,10 @@ mod tests {
             "fe80::1",
             "fd00::1",
             "::ffff:10.0.0.1",
+            "::10.0.0.1",
+            "64:ff9b::a00:1",
+            "2002:a00:1::1",
+            "fec0::1",
             "224.0.0.1",
         ] {
             assert!(is_internal(internal.parse().unwrap()), "{internal}");

@@ -3,7 +3,7 @@
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 
 use crate::domain::sandbox;
-use crate::graphql::{RoleGuard, state, viewer};
+use crate::graphql::{RoleGuard, db, state, viewer};
 use crate::scalars::DateTime;
 
 /// Where to move the sandbox clock: give exactly one of `to` and `minutes`.
@@ -70,7 +70,8 @@ impl SandboxMutation {
         #[graphql(desc = "Where to move the clock.")] input: MoveSandboxClockInput,
     ) -> Result<MoveSandboxClockPayload> {
         let (now, report) =
-            sandbox::move_clock(state(ctx), viewer(ctx), input.to.map(|t| t.0), input.minutes.map(i64::from)).await?;
+            sandbox::move_clock(state(ctx), db(ctx), viewer(ctx), input.to.map(|t| t.0), input.minutes.map(i64::from))
+                .await?;
         Ok(MoveSandboxClockPayload {
             now: now.into(),
             reminders_sent: report.reminded as u64,
