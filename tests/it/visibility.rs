@@ -259,6 +259,15 @@ async fn the_readme_table_is_what_every_read_path_shows() {
         .await["claim"]["deadlines"][0]["id"]
         .clone();
     let utco_id = json!(seed("jurisdiction", "utah-county").to_string());
+    // The integration's webhook endpoint (a public address; no worker runs, nothing is sent).
+    let endpoint = app
+        .ok(
+            who["integration"].as_deref().unwrap(),
+            "mutation ($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } } }",
+            json!({ "input": { "url": "http://8.8.8.8/hooks", "description": "the board" } }),
+        )
+        .await["createWebhookEndpoint"]["endpoint"]["id"]
+        .clone();
 
     let rows = table();
     let names: Vec<&str> = rows.iter().map(|(name, _)| name.as_str()).collect();
@@ -504,6 +513,16 @@ async fn the_readme_table_is_what_every_read_path_shows() {
                         read(&app, token, "{ deadlines(first: 100) { edges { node { id } } } }", json!({})).await;
                     let mut paths = vec![("list", ids(&listed["deadlines"]).contains(&deadline))];
                     paths.extend(sub(&deadline));
+                    agree(r, caller, &paths)
+                }
+                r if r.starts_with("`WebhookEndpoint`") => {
+                    let q = "query ($id: ID!) { webhookEndpoint(id: $id) { id } }";
+                    let found = read(&app, token, q, json!({ "id": endpoint })).await;
+                    let listed = read(&app, token, "{ webhookEndpoints { id } }", json!({})).await;
+                    let in_list =
+                        listed["webhookEndpoints"].as_array().is_some_and(|a| a.iter().any(|e| e["id"] == endpoint));
+                    let mut paths = vec![("lookup", found["webhookEndpoint"]["id"] == endpoint), ("list", in_list)];
+                    paths.extend(sub(&endpoint));
                     agree(r, caller, &paths)
                 }
                 other => panic!("the table has a row this test does not know how to check: {other}"),
