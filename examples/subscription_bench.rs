@@ -133,8 +133,10 @@ async fn main() {
 
     let client = reqwest::Client::new();
     let mut committed: HashMap<String, Instant> = HashMap::new();
+    let mut mutations: Vec<Duration> = Vec::new();
     let commit_started = Instant::now();
     for _ in 0..changes {
+        let sent = Instant::now();
         let body = json!({ "query": "mutation ($input: CreateResourceRequestInput!) { createResourceRequest(input: $input) { resourceRequest { id } } }",
             "variables": { "input": { "compactId": api::seed::seed_id("compact", "utah-smaa"), "incidentId": api::seed::seed_id("incident", "emigration-creek-flood-2026"),
                 "lineItems": [{ "resourceTypeId": api::seed::seed_id("resource-type", "portable-pump-2"), "quantity": 1 }] } } });
@@ -150,6 +152,7 @@ async fn main() {
             .unwrap();
         let id = response["data"]["createResourceRequest"]["resourceRequest"]["id"].as_str().unwrap().to_owned();
         committed.insert(id, Instant::now());
+        mutations.push(sent.elapsed());
         if pace_ms > 0 {
             tokio::time::sleep(Duration::from_millis(pace_ms)).await;
         }
@@ -179,6 +182,12 @@ async fn main() {
     println!("  messages expected      {expected}");
     println!("  messages received      {}", received.len());
     println!("  lost                   {}", expected.saturating_sub(received.len()));
+    mutations.sort();
+    println!(
+        "  mutation p50 / p99     {:.2?} / {:.2?} (a write while the subscribers are fed)",
+        percentile(&mutations, 0.50),
+        percentile(&mutations, 0.99)
+    );
     println!("  latency p50            {:.2?}", percentile(&latencies, 0.50));
     println!("  latency p90            {:.2?}", percentile(&latencies, 0.90));
     println!("  latency p99            {:.2?}", percentile(&latencies, 0.99));

@@ -102,6 +102,12 @@ pub struct Config {
     /// Maximum connections in the database pool.
     #[arg(long, env = "MUTUAL_AID_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub db_max_connections: u32,
+    /// PostgreSQL: connections in a second pool that subscription feeds and authority checks read from, so that
+    /// subscribers never wait for (or keep waiting) the writers' connections; 0 shares the writers' pool. SQLite
+    /// always reads from 4 read-only connections beside its one writer.
+    #[arg(long, env = "MUTUAL_AID_DB_READ_MAX_CONNECTIONS", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub db_read_max_connections: u32,
     /// Address to listen on.
     #[arg(long, env = "MUTUAL_AID_BIND", default_value = "127.0.0.1:8080", global = true)]
     pub bind: SocketAddr,

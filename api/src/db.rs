@@ -100,6 +100,18 @@ pub async fn connect_readers(config: &Config) -> AppResult<DatabaseConnection> {
     Database::connect(options).await.map_err(|e| AppError::Internal(format!("cannot open the read pool: {e}")))
 }
 
+/// Opens the PostgreSQL pool that subscription feeds read from, beside the writers' pool.
+pub async fn connect_postgres_readers(config: &Config) -> AppResult<DatabaseConnection> {
+    let mut options = ConnectOptions::new(config.database_url.clone());
+    options
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .max_connections(config.db_read_max_connections.max(1))
+        .min_connections(1)
+        .sqlx_logging(false);
+    Database::connect(options).await.map_err(|e| AppError::Internal(format!("cannot open the read pool: {e}")))
+}
+
 /// Applies every pending migration.
 pub async fn migrate_up(db: &DatabaseConnection) -> AppResult<()> {
     Migrator::up(db, None).await.map_err(|e| AppError::Internal(format!("migration failed: {e}")))

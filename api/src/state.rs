@@ -19,7 +19,7 @@ pub struct AppState {
     /// The pool as a request's database handle (what a request without a transaction of its own uses).
     pub handle: crate::db::Handle,
     /// The pool subscriptions read from: on SQLite a separate pool of readers (WAL lets them read beside the one
-    /// writer); on PostgreSQL the same pool.
+    /// writer); on PostgreSQL a second pool (`--db-read-max-connections`), or the same one when that is 0.
     pub read_db: DatabaseConnection,
     /// The configuration.
     pub config: Arc<Config>,
@@ -61,8 +61,13 @@ impl AppState {
         } else {
             (clock, None)
         };
-        let read_db =
-            if db::is_sqlite(&config.database_url) { db::connect_readers(&config).await? } else { db.clone() };
+        let read_db = if db::is_sqlite(&config.database_url) {
+            db::connect_readers(&config).await?
+        } else if config.db_read_max_connections > 0 {
+            db::connect_postgres_readers(&config).await?
+        } else {
+            db.clone()
+        };
         let bus = EventBus::default();
         if !db::is_sqlite(&config.database_url) {
             bus.listen_postgres(config.database_url.clone());
