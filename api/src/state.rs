@@ -19,7 +19,7 @@ pub struct AppState {
     /// The pool as a request's database handle (what a request without a transaction of its own uses).
     pub handle: crate::db::Handle,
     /// The pool subscriptions read from: on SQLite a separate pool of readers (WAL lets them read beside the one
-    /// writer); on PostgreSQL a second pool (`--db-read-max-connections`), or the same one when that is 0.
+    /// writer); on PostgreSQL the same pool, or a second one when `--db-read-max-connections` is set.
     pub read_db: DatabaseConnection,
     /// The configuration.
     pub config: Arc<Config>,
