@@ -30,22 +30,8 @@ fn webeoc(app: &TestApp, jurisdiction: Option<&str>) -> String {
 }
 
 fn service(app: &TestApp, system: &str, jurisdiction: Option<&str>) -> String {
-    let now = Utc::now().timestamp();
-    app.state
-        .auth
-        .mint(api::auth::Claims {
-            sub: format!("svc-{system}"),
-            name: Some("Utah WebEOC bridge".into()),
-            exp: now + 3600,
-            iat: Some(now),
-            iss: None,
-            aud: None,
-            jurisdiction: jurisdiction.map(|j| seed("jurisdiction", j)),
-            roles: vec!["INTEGRATION".into()],
-            compacts: vec![seed("compact", "utah-smaa")],
-            system: Some(system.into()),
-        })
-        .unwrap()
+    let jurisdiction = jurisdiction.map(|j| seed("jurisdiction", j));
+    app.service_account(&format!("svc-{system}"), system, jurisdiction, &[seed("compact", "utah-smaa")])
 }
 
 async fn grant(app: &TestApp, system: &str, jurisdiction: &str) {
@@ -341,6 +327,15 @@ async fn contacts_and_incidents_upsert_by_reference_under_their_own_rules() {
     assert_eq!(second["upsertContact"]["contact"]["id"], first["upsertContact"]["contact"]["id"]);
     assert_eq!(second["upsertContact"]["contact"]["name"], "Duty Officer Okafor");
     app.fails(Some(&rep(&app, "salt-lake-county")), CONTACT, contact("x"), "FORBIDDEN").await;
+    // An update keeps the catalog's rule that no two types share a name and level, untyped ones included.
+    let untyped = |id: &str, name: &str| {
+        json!({ "input": { "key": { "system": "ut-dem", "externalId": id }, "category": "Logistics",
+            "kind": "SUPPLIES", "name": name } })
+    };
+    app.ok(&admin, UPSERT_TYPE, untyped("RT-S", "Sandbag pallet, burlap")).await;
+    app.ok(&admin, UPSERT_TYPE, untyped("RT-P", "Sandbag pallet, poly")).await;
+    app.fails(Some(&admin), UPSERT_TYPE, untyped("RT-P", "Sandbag pallet, burlap"), "CONFLICT").await;
+    app.ok(&admin, UPSERT_TYPE, untyped("RT-S", "Sandbag pallet, burlap")).await;
     // Removed, its reference goes with it: the same id then names a new contact.
     app.ok(
         &admin,

@@ -918,6 +918,42 @@ pub async fn notice_termination(
     Ok(updated)
 }
 
+/// The checked name, category and description of a resource type (and its level, 1 to 6).
+fn resource_type_fields(input: &CreateResourceTypeInput) -> AppResult<(String, String, Option<String>)> {
+    if let Some(level) = input.type_level
+        && !(1..=6).contains(&level)
+    {
+        return Err(AppError::bad_input("typeLevel", "typeLevel must be between 1 and 6"));
+    }
+    Ok((
+        validate::text("name", &input.name, NAME_MAX)?,
+        validate::text("category", &input.category, NAME_MAX)?,
+        validate::optional_text("description", input.description.as_deref(), TEXT_MAX)?,
+    ))
+}
+
+/// `CONFLICT` if another resource type (not `except`) has this name and level. The unique index treats NULL type
+/// levels as distinct, so an untyped duplicate is caught here.
+async fn ensure_no_duplicate_type(
+    db: &impl ConnectionTrait,
+    name: &str,
+    type_level: Option<i32>,
+    except: Option<Uuid>,
+) -> AppResult<()> {
+    let same_level = match type_level {
+        Some(level) => resource_type::Column::TypeLevel.eq(level),
+        None => resource_type::Column::TypeLevel.is_null(),
+    };
+    let mut duplicate = resource_type::Entity::find().filter(resource_type::Column::Name.eq(name)).filter(same_level);
+    if let Some(id) = except {
+        duplicate = duplicate.filter(resource_type::Column::Id.ne(id));
+    }
+    if duplicate.one(db).await?.is_some() {
+        return Err(AppError::Conflict("a resource type with this name and type level already exists".into()));
+    }
+    Ok(())
+}
+
 /// Adds a resource type to the catalog.
 pub async fn create_resource_type(
     db: &impl TransactionTrait,
@@ -926,35 +962,19 @@ pub async fn create_resource_type(
     input: CreateResourceTypeInput,
 ) -> AppResult<resource_type::Model> {
     ensure_admin(viewer)?;
-    if let Some(level) = input.type_level
-        && !(1..=6).contains(&level)
-    {
-        return Err(AppError::bad_input("typeLevel", "typeLevel must be between 1 and 6"));
-    }
-    let name = validate::text("name", &input.name, NAME_MAX)?;
+    let (name, category, description) = resource_type_fields(&input)?;
+    let external_id = validate::optional_text("externalId", input.external_id.as_deref(), 64)?;
     let txn = events::begin(db).await?;
-    // The unique index treats NULL type levels as distinct, so an untyped duplicate is caught here.
-    let same_level = match input.type_level {
-        Some(level) => resource_type::Column::TypeLevel.eq(level),
-        None => resource_type::Column::TypeLevel.is_null(),
-    };
-    let duplicate = resource_type::Entity::find()
-        .filter(resource_type::Column::Name.eq(&name))
-        .filter(same_level)
-        .one(&txn)
-        .await?;
-    if duplicate.is_some() {
-        return Err(AppError::Conflict("a resource type with this name and type level already exists".into()));
-    }
+    ensure_no_duplicate_type(&txn, &name, input.type_level, None).await?;
     let id = Uuid::now_v7();
     let model = resource_type::ActiveModel {
         id: Set(id),
-        category: Set(validate::text("category", &input.category, NAME_MAX)?),
+        category: Set(category),
         kind: Set(input.kind.as_str().to_owned()),
         name: Set(name),
         type_level: Set(input.type_level),
-        external_id: Set(validate::optional_text("externalId", input.external_id.as_deref(), 64)?),
-        description: Set(validate::optional_text("description", input.description.as_deref(), TEXT_MAX)?),
+        external_id: Set(external_id),
+        description: Set(description),
         created_at: Set(now),
     }
     .insert(&txn)
@@ -981,15 +1001,9 @@ pub async fn update_resource_type(
     input: CreateResourceTypeInput,
 ) -> AppResult<resource_type::Model> {
     ensure_admin(viewer)?;
-    if let Some(level) = input.type_level
-        && !(1..=6).contains(&level)
-    {
-        return Err(AppError::bad_input("typeLevel", "typeLevel must be between 1 and 6"));
-    }
-    let name = validate::text("name", &input.name, NAME_MAX)?;
-    let category = validate::text("category", &input.category, NAME_MAX)?;
-    let description = validate::optional_text("description", input.description.as_deref(), TEXT_MAX)?;
+    let (name, category, description) = resource_type_fields(&input)?;
     let txn = events::begin(db).await?;
+    ensure_no_duplicate_type(&txn, &name, input.type_level, Some(id)).await?;
     let current = resource_type::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -17,8 +17,8 @@ use entities::{
     jurisdiction_contact, membership, offer, resource_request, resource_type,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -201,6 +201,21 @@ fn system_for(viewer: &Viewer, asked: Option<&str>) -> AppResult<String> {
     }
 }
 
+/// The reference `(system, external_id)` of a record type, if one exists.
+async fn named(
+    db: &impl ConnectionTrait,
+    system: &str,
+    record_type: ExternalRecordType,
+    external_id: &str,
+) -> AppResult<Option<external_ref::Model>> {
+    Ok(external_ref::Entity::find()
+        .filter(external_ref::Column::System.eq(system))
+        .filter(external_ref::Column::RecordType.eq(record_type.as_str()))
+        .filter(external_ref::Column::ExternalId.eq(external_id))
+        .one(db)
+        .await?)
+}
+
 /// Binds `external_id` of `system` to a record in `txn`: replaces the record's earlier id in that system; refuses
 /// an id that names another record of the type.
 async fn bind(
@@ -212,16 +227,7 @@ async fn bind(
     record_id: Uuid,
     external_id: &str,
 ) -> AppResult<external_ref::Model> {
-    let of_type = || {
-        Condition::all()
-            .add(external_ref::Column::System.eq(system))
-            .add(external_ref::Column::RecordType.eq(record_type.as_str()))
-    };
-    if let Some(taken) = external_ref::Entity::find()
-        .filter(of_type().add(external_ref::Column::ExternalId.eq(external_id)))
-        .one(txn)
-        .await?
-    {
+    if let Some(taken) = named(txn, system, record_type, external_id).await? {
         if taken.record_id == record_id {
             return Ok(taken);
         }
@@ -231,7 +237,9 @@ async fn bind(
         )));
     }
     let existing = external_ref::Entity::find()
-        .filter(of_type().add(external_ref::Column::RecordId.eq(record_id)))
+        .filter(external_ref::Column::System.eq(system))
+        .filter(external_ref::Column::RecordType.eq(record_type.as_str()))
+        .filter(external_ref::Column::RecordId.eq(record_id))
         .one(txn)
         .await?;
     let saved = match existing {
@@ -382,13 +390,7 @@ pub async fn find(
     viewer.require_authenticated()?;
     let system = check_system("system", system)?;
     let external_id = check_external_id("externalId", external_id)?;
-    let Some(found) = external_ref::Entity::find()
-        .filter(external_ref::Column::System.eq(system))
-        .filter(external_ref::Column::RecordType.eq(record_type.as_str()))
-        .filter(external_ref::Column::ExternalId.eq(external_id))
-        .one(db)
-        .await?
-    else {
+    let Some(found) = named(db, &system, record_type, &external_id).await? else {
         return Ok(None);
     };
     Ok(visible(db, viewer, record_type, found.record_id).await?.then_some(found))
@@ -512,12 +514,7 @@ async fn keyed(
 ) -> AppResult<(String, String, Option<Uuid>)> {
     let system = system_for(viewer, key.system.as_deref())?;
     let external_id = check_external_id("key.externalId", &key.external_id)?;
-    let found = external_ref::Entity::find()
-        .filter(external_ref::Column::System.eq(system.as_str()))
-        .filter(external_ref::Column::RecordType.eq(record_type.as_str()))
-        .filter(external_ref::Column::ExternalId.eq(external_id.as_str()))
-        .one(txn)
-        .await?;
+    let found = named(txn, &system, record_type, &external_id).await?;
     Ok((system, external_id, found.map(|r| r.record_id)))
 }
 
@@ -686,15 +683,9 @@ pub async fn upsert_inventory(
         (Some(id), None) => Some(validate::id("resourceTypeId", id)?),
         (None, Some(external)) => {
             let external = check_external_id("resourceTypeExternalId", external)?;
-            let bound = external_ref::Entity::find()
-                .filter(external_ref::Column::System.eq(system.as_str()))
-                .filter(external_ref::Column::RecordType.eq(ExternalRecordType::ResourceType.as_str()))
-                .filter(external_ref::Column::ExternalId.eq(external))
-                .one(&txn)
-                .await?
-                .ok_or_else(|| {
-                    AppError::bad_input("resourceTypeExternalId", format!("no resource type has this {system} id"))
-                })?;
+            let bound = named(&txn, &system, ExternalRecordType::ResourceType, &external).await?.ok_or_else(|| {
+                AppError::bad_input("resourceTypeExternalId", format!("no resource type has this {system} id"))
+            })?;
             Some(bound.record_id)
         }
         (Some(_), Some(_)) => {
