@@ -143,6 +143,27 @@ impl TestApp {
             .expect("mint")
     }
 
+    /// A service account's token: `INTEGRATION` in `compacts`, naming its `system`, and acting for `jurisdiction`
+    /// when the directory grants the system that jurisdiction.
+    pub fn service_account(&self, sub: &str, system: &str, jurisdiction: Option<Uuid>, compacts: &[Uuid]) -> String {
+        let now = Utc::now().timestamp();
+        self.state
+            .auth
+            .mint(Claims {
+                sub: sub.to_owned(),
+                name: Some(format!("Test {sub}")),
+                exp: now + 3600,
+                iat: Some(now),
+                iss: None,
+                aud: None,
+                jurisdiction,
+                roles: vec!["INTEGRATION".into()],
+                compacts: compacts.to_vec(),
+                system: Some(system.to_owned()),
+            })
+            .expect("mint")
+    }
+
     pub fn admin(&self) -> String {
         self.token("admin", None, &["ADMIN"], &[])
     }

@@ -177,23 +177,12 @@ async fn the_sync_client_pushes_inventory_by_external_id_and_a_killed_push_chang
         json!({ "input": { "system": "ut-webeoc", "jurisdictionId": seed("jurisdiction", "salt-lake-county") } }),
     )
     .await;
-    let now = chrono::Utc::now().timestamp();
-    let bridge = app
-        .state
-        .auth
-        .mint(api::auth::Claims {
-            sub: "svc-ut-webeoc".into(),
-            name: None,
-            exp: now + 3600,
-            iat: Some(now),
-            iss: None,
-            aud: None,
-            jurisdiction: Some(seed("jurisdiction", "salt-lake-county")),
-            roles: vec!["INTEGRATION".into()],
-            compacts: vec![seed("compact", "utah-smaa")],
-            system: Some("ut-webeoc".into()),
-        })
-        .unwrap();
+    let bridge = app.service_account(
+        "svc-ut-webeoc",
+        "ut-webeoc",
+        Some(seed("jurisdiction", "salt-lake-county")),
+        &[seed("compact", "utah-smaa")],
+    );
     let folder = std::env::temp_dir().join(format!("ma_push_{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&folder).unwrap();
     let file = folder.join("inventory.json");

@@ -108,22 +108,7 @@ async fn app_with_webhooks(disable_after_seconds: u64) -> TestApp {
 
 /// A service account of the state's WebEOC, scoped to the Utah compact (it reads; it acts for no jurisdiction).
 fn bridge(app: &TestApp) -> String {
-    let now = Utc::now().timestamp();
-    app.state
-        .auth
-        .mint(api::auth::Claims {
-            sub: "svc-ut-webeoc".into(),
-            name: None,
-            exp: now + 3600,
-            iat: Some(now),
-            iss: None,
-            aud: None,
-            jurisdiction: None,
-            roles: vec!["INTEGRATION".into()],
-            compacts: vec![seed("compact", "utah-smaa")],
-            system: Some("ut-webeoc".into()),
-        })
-        .unwrap()
+    app.service_account("svc-ut-webeoc", "ut-webeoc", None, &[seed("compact", "utah-smaa")])
 }
 
 /// Salt Lake County drafts and submits `n` requests (two events each); Bexar County, in another compact, as many.
@@ -339,23 +324,7 @@ async fn an_endpoint_whose_owner_loses_its_grant_is_disabled_before_it_sends_mor
         grant.clone(),
     )
     .await;
-    let now = Utc::now().timestamp();
-    let bridge = app
-        .state
-        .auth
-        .mint(api::auth::Claims {
-            sub: "svc-ut-webeoc".into(),
-            name: None,
-            exp: now + 3600,
-            iat: Some(now),
-            iss: None,
-            aud: None,
-            jurisdiction: Some(seed("jurisdiction", "salt-lake-county")),
-            roles: vec!["INTEGRATION".into()],
-            compacts: vec![],
-            system: Some("ut-webeoc".into()),
-        })
-        .unwrap();
+    let bridge = app.service_account("svc-ut-webeoc", "ut-webeoc", Some(seed("jurisdiction", "salt-lake-county")), &[]);
     let mut receiver = Receiver::start(json!({ "timeoutMs": 60000 })).await;
     let created = app
         .ok(&bridge, CREATE_ENDPOINT, json!({ "input": { "url": receiver.url("/hooks"), "description": "county" } }))
