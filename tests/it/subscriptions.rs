@@ -426,3 +426,86 @@ async fn a_slow_consumer_neither_holds_up_others_nor_grows_memory_and_is_told() 
     assert_eq!(error["message"]["payload"][0]["extensions"]["code"], "RATE_LIMITED", "{error}");
     assert!(end["nexts"].as_u64().unwrap() < 3000, "{end}");
 }
+
+/// Reads `statusChanges` sequences (after `after`) from a raw `graphql-transport-ws` connection until it has seen
+/// the sequence `until` comes to hold.
+async fn collect_sequences(
+    app: &TestApp,
+    token: &str,
+    after: i64,
+    mut until: tokio::sync::watch::Receiver<Option<i64>>,
+) -> Vec<i64> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let mut socket = app.ws().await;
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    socket.send(Message::text(init.to_string())).await.unwrap();
+    let ack = socket.next().await.unwrap().unwrap();
+    assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack:?}");
+    let subscribe = json!({ "type": "subscribe", "id": "1", "payload": {
+        "query": "subscription ($after: Sequence) { statusChanges(after: $after) { sequence } }",
+        "variables": { "after": after.to_string() } } });
+    socket.send(Message::text(subscribe.to_string())).await.unwrap();
+    let mut seen: Vec<i64> = Vec::new();
+    loop {
+        let target = *until.borrow_and_update();
+        if let (Some(target), Some(last)) = (target, seen.last())
+            && *last >= target
+        {
+            return seen;
+        }
+        let message = tokio::select! {
+            message = socket.next() => message,
+            _ = until.changed() => continue,
+            () = tokio::time::sleep(Duration::from_secs(30)) => panic!("nothing for 30 s after {seen:?}"),
+        };
+        let Message::Text(text) = message.unwrap().unwrap() else { continue };
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["type"], "next", "{value}");
+        seen.push(value["payload"]["data"]["statusChanges"]["sequence"].as_str().unwrap().parse().unwrap());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn subscribers_miss_no_status_change_while_writers_commit_side_by_side() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let app = &TestApp::seeded().await;
+    let admin = app.admin();
+    let from = last_sequence(app).await;
+    let (done, until) = tokio::sync::watch::channel(None);
+    // Four writers create and submit requests side by side, each a status change.
+    let writers = async {
+        let token = &rep(app, "salt-lake-county");
+        let writers = (0..4).map(|_| async move {
+            for _ in 0..6 {
+                let created = app.ok(token, CREATE, utah_request()).await;
+                let id = created["createResourceRequest"]["resourceRequest"]["id"].clone();
+                app.ok(token, SUBMIT, json!({ "input": { "requestId": id, "expectedVersion": 1 } })).await;
+            }
+        });
+        futures_util::future::join_all(writers).await;
+        done.send_replace(Some(last_sequence(app).await));
+    };
+    // Three subscribers from the start, and one that joins mid-way from the same sequence and catches up.
+    let early = futures_util::future::join_all((0..3).map(|_| collect_sequences(app, &admin, from, until.clone())));
+    let late = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        collect_sequences(app, &admin, from, until.clone()).await
+    };
+    let ((), mut seen, late) = tokio::join!(writers, early, late);
+    seen.push(late);
+    let expected: Vec<i64> = entities::event::Entity::find()
+        .select_only()
+        .column(entities::event::Column::Id)
+        .filter(entities::event::Column::Id.gt(from))
+        .filter(entities::event::Column::ToStatus.is_not_null())
+        .order_by_asc(entities::event::Column::Id)
+        .into_tuple()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(expected.len() >= 48, "{expected:?}");
+    for sequences in seen {
+        assert_eq!(sequences, expected, "every status change, once, in commit order");
+    }
+}

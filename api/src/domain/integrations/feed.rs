@@ -79,7 +79,35 @@ impl Narrowing {
     }
 }
 
+impl Narrowing {
+    /// Whether a recent event (with the jurisdictions it concerns) is in the narrowing.
+    fn matches(&self, recent: &Recent) -> bool {
+        self.compact_id.is_none_or(|c| recent.event.compact_id == Some(c))
+            && self.jurisdiction_id.is_none_or(|j| recent.jurisdictions.contains(&j))
+            && (self.record_types.is_empty()
+                || self.record_types.iter().any(|t| t.as_str() == recent.event.record_type))
+    }
+}
+
 impl Scope {
+    /// Whether a recent event is in the scope, when that can be told from the event alone: `None` for the events
+    /// of a request's or a claim's related records, whose ties are in other tables.
+    fn matches(&self, recent: &Recent) -> Option<bool> {
+        let event = &recent.event;
+        match self {
+            Scope::StatusChanges(narrowing) => Some(event.to_status.is_some() && narrowing.matches(recent)),
+            Scope::Changes(narrowing) => Some(narrowing.matches(recent)),
+            Scope::Deployment(id) => Some(event.record_id == *id),
+            Scope::Request(id) | Scope::Claim(id) if event.record_id == *id => Some(true),
+            Scope::Request(_) => {
+                let related = [RecordType::Offer, RecordType::Agreement, RecordType::Deployment, RecordType::Claim];
+                if related.iter().any(|t| t.as_str() == event.record_type) { None } else { Some(false) }
+            }
+            Scope::Claim(_) if event.record_type == RecordType::Dispute.as_str() => None,
+            Scope::Claim(_) => Some(false),
+        }
+    }
+
     fn condition(&self) -> Condition {
         match self {
             Scope::StatusChanges(narrowing) => {
@@ -167,6 +195,7 @@ pub async fn visible(db: &DatabaseConnection, viewer: &Viewer, event: &event::Mo
 pub struct FeedCache {
     pages: std::sync::Mutex<HashMap<(String, i64), Page>>,
     decisions: std::sync::Mutex<HashMap<(String, i64), bool>>,
+    tail: std::sync::OnceLock<Arc<Tail>>,
 }
 
 const CACHE_LIMIT: usize = 20_000;
@@ -175,6 +204,17 @@ const CACHE_LIMIT: usize = 20_000;
 type Page = Arc<Vec<event::Model>>;
 
 impl FeedCache {
+    /// The instance's reader of new events, started by the first feed that asks for it.
+    fn tail(&self, db: &DatabaseConnection, wake: &watch::Receiver<u64>) -> Arc<Tail> {
+        self.tail
+            .get_or_init(|| {
+                let tail = Arc::new(Tail::new());
+                tokio::spawn(tail.clone().run(db.clone(), wake.clone()));
+                tail
+            })
+            .clone()
+    }
+
     fn page(&self, key: &(String, i64)) -> Option<Page> {
         self.pages.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
     }
@@ -222,6 +262,119 @@ impl FeedCache {
     }
 }
 
+/// An event of the recent past, with the jurisdictions it concerns (for narrowing without a query).
+#[derive(Debug)]
+pub struct Recent {
+    event: event::Model,
+    jurisdictions: Vec<Uuid>,
+}
+
+/// The most recent events one instance keeps in memory for its live feeds.
+const RECENT_LIMIT: usize = 5_000;
+
+/// The instance's one reader of new events. It reads each new event once, when the bus says something committed
+/// (or the poll interval passes), and keeps the most recent in memory; every live feed of the instance takes its
+/// events from here, so a commit costs one read however many subscribers there are, and a subscriber with nothing
+/// new costs no query at all. A feed further behind than the memory reaches reads the table itself.
+#[derive(Debug)]
+struct Tail {
+    recent: std::sync::RwLock<Window>,
+    /// The sequence of the newest event read: changes when new events are in memory.
+    head: watch::Sender<i64>,
+}
+
+/// The events in memory: every event with a sequence above `floor`, in order.
+#[derive(Debug, Default)]
+struct Window {
+    /// The feed holds every event after this sequence (`None` until the first read).
+    floor: Option<i64>,
+    events: VecDeque<Arc<Recent>>,
+}
+
+impl Tail {
+    fn new() -> Self {
+        Tail { recent: Default::default(), head: watch::channel(0).0 }
+    }
+
+    /// The sequence after which every event is in memory, once the first read is done.
+    fn floor(&self) -> Option<i64> {
+        self.recent.read().unwrap_or_else(|p| p.into_inner()).floor
+    }
+
+    /// Up to `limit` events after `after`, or `None` when the memory does not reach back that far.
+    fn after(&self, after: i64, limit: usize) -> Option<Vec<Arc<Recent>>> {
+        let window = self.recent.read().unwrap_or_else(|p| p.into_inner());
+        if window.floor.is_none_or(|floor| after < floor) {
+            return None;
+        }
+        let start = window.events.partition_point(|r| r.event.id <= after);
+        Some(window.events.iter().skip(start).take(limit).cloned().collect())
+    }
+
+    async fn run(self: Arc<Self>, db: DatabaseConnection, mut wake: watch::Receiver<u64>) {
+        let mut head = None;
+        loop {
+            wake.borrow_and_update();
+            match self.read(&db, head).await {
+                Ok(newest) => head = Some(newest),
+                Err(err) => tracing::warn!(error = ?err, "cannot read new events for the live feeds"),
+            }
+            tokio::select! {
+                changed = wake.changed() => if changed.is_err() { tokio::time::sleep(POLL).await },
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+
+    /// Reads every event after `head` (on the first read: the newest sequence only) into memory, and returns the
+    /// newest sequence. Events commit in sequence order (see `events::begin`), so nothing read later can have a
+    /// smaller sequence than what is in memory.
+    async fn read(&self, db: &DatabaseConnection, head: Option<i64>) -> AppResult<i64> {
+        let Some(mut head) = head else {
+            let newest = event::Entity::find().order_by_desc(event::Column::Id).one(db).await?.map_or(0, |e| e.id);
+            self.recent.write().unwrap_or_else(|p| p.into_inner()).floor = Some(newest);
+            self.head.send_replace(newest);
+            return Ok(newest);
+        };
+        loop {
+            let rows = event::Entity::find()
+                .filter(event::Column::Id.gt(head))
+                .order_by_asc(event::Column::Id)
+                .limit(PAGE)
+                .all(db)
+                .await?;
+            let Some(last) = rows.last().map(|r| r.id) else { return Ok(head) };
+            let mut concerned: HashMap<i64, Vec<Uuid>> = HashMap::new();
+            for row in event_jurisdiction::Entity::find()
+                .filter(event_jurisdiction::Column::EventId.gt(head))
+                .filter(event_jurisdiction::Column::EventId.lte(last))
+                .all(db)
+                .await?
+            {
+                concerned.entry(row.event_id).or_default().push(row.jurisdiction_id);
+            }
+            let full = rows.len() as u64 == PAGE;
+            {
+                let mut window = self.recent.write().unwrap_or_else(|p| p.into_inner());
+                for event in rows {
+                    let jurisdictions = concerned.remove(&event.id).unwrap_or_default();
+                    window.events.push_back(Arc::new(Recent { event, jurisdictions }));
+                }
+                while window.events.len() > RECENT_LIMIT {
+                    if let Some(dropped) = window.events.pop_front() {
+                        window.floor = Some(dropped.event.id);
+                    }
+                }
+            }
+            head = last;
+            self.head.send_replace(head);
+            if !full {
+                return Ok(head);
+            }
+        }
+    }
+}
+
 /// What visibility depends on: the jurisdiction, the roles and the compacts (not the person).
 fn visibility_key(viewer: &Viewer) -> String {
     format!("{:?}|{:?}|{:?}", viewer.jurisdiction_id, viewer.roles, viewer.compact_ids)
@@ -241,6 +394,8 @@ pub struct Feed {
     scope_key: String,
     cache: Arc<FeedCache>,
     wake: watch::Receiver<u64>,
+    tail: Arc<Tail>,
+    moved: watch::Receiver<i64>,
     last: i64,
     buffer: VecDeque<event::Model>,
 }
@@ -261,7 +416,46 @@ impl Feed {
         };
         let viewer_key = visibility_key(&viewer);
         let scope_key = format!("{scope:?}");
-        Ok(Feed { db, viewer, viewer_key, scope, scope_key, cache, wake, last, buffer: VecDeque::new() })
+        let tail = cache.tail(&db, &wake);
+        let moved = tail.head.subscribe();
+        Ok(Feed { db, viewer, viewer_key, scope, scope_key, cache, wake, tail, moved, last, buffer: VecDeque::new() })
+    }
+
+    /// The next events from the instance's memory of recent events: `None` when this feed is further behind than
+    /// the memory reaches, else whether any event was examined (after waiting for one if there was none).
+    async fn read_memory(&mut self) -> AppResult<Option<()>> {
+        // Mark the head seen before looking, so an event put in memory between the look and the wait wakes it.
+        self.moved.borrow_and_update();
+        let Some(recent) = self.tail.after(self.last, PAGE as usize) else { return Ok(None) };
+        if recent.is_empty() {
+            tokio::select! {
+                _ = self.moved.changed() => {}
+                () = tokio::time::sleep(POLL) => {}
+            }
+            return Ok(Some(()));
+        }
+        // Events whose tie to the scope lies in other tables are checked with one query for the lot.
+        let unsure: Vec<i64> = recent.iter().filter(|r| self.scope.matches(r).is_none()).map(|r| r.event.id).collect();
+        let related: Vec<i64> = if unsure.is_empty() {
+            Vec::new()
+        } else {
+            event::Entity::find()
+                .select_only()
+                .column(event::Column::Id)
+                .filter(event::Column::Id.is_in(unsure))
+                .filter(self.scope.condition())
+                .into_tuple()
+                .all(&self.db)
+                .await?
+        };
+        for r in recent {
+            self.last = r.event.id;
+            let in_scope = self.scope.matches(&r).unwrap_or_else(|| related.contains(&r.event.id));
+            if in_scope && self.cache.shown(&self.db, &self.viewer, &self.viewer_key, &r.event).await? {
+                self.buffer.push_back(r.event.clone());
+            }
+        }
+        Ok(Some(()))
     }
 
     /// The next event the viewer may see, waiting for it if need be.
@@ -270,11 +464,17 @@ impl Feed {
             if let Some(event) = self.buffer.pop_front() {
                 return Ok(event);
             }
+            if self.read_memory().await?.is_some() {
+                continue;
+            }
             // Mark the wake-up seen before looking, so a commit between the look and the wait is not slept through.
             self.wake.borrow_and_update();
             let key = (self.scope_key.clone(), self.last);
-            let rows = match self.cache.page(&key) {
-                Some(rows) => rows,
+            // Every event up to the memory's floor committed before the floor was set (events commit in sequence
+            // order), so a fresh read that ends short of a page has found every one in scope up to the floor.
+            let floor = self.tail.floor();
+            let (rows, fresh) = match self.cache.page(&key) {
+                Some(rows) => (rows, false),
                 None => {
                     let rows = event::Entity::find()
                         .filter(event::Column::Id.gt(self.last))
@@ -287,21 +487,25 @@ impl Feed {
                     if !rows.is_empty() {
                         self.cache.keep_page(key, rows.clone());
                     }
-                    rows
+                    (rows, true)
                 }
             };
-            if rows.is_empty() {
-                tokio::select! {
-                    _ = self.wake.changed() => {}
-                    () = tokio::time::sleep(POLL) => {}
-                }
-                continue;
-            }
             for row in rows.iter() {
                 self.last = row.id;
                 if self.cache.shown(&self.db, &self.viewer, &self.viewer_key, row).await? {
                     self.buffer.push_back(row.clone());
                 }
+            }
+            let complete = fresh && (rows.len() as u64) < PAGE;
+            match floor {
+                Some(floor) if complete && floor > self.last => self.last = floor,
+                _ if rows.is_empty() => {
+                    tokio::select! {
+                        _ = self.wake.changed() => {}
+                        () = tokio::time::sleep(POLL) => {}
+                    }
+                }
+                _ => {}
             }
         }
     }
