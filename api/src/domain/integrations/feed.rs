@@ -188,17 +188,20 @@ pub async fn visible(db: &DatabaseConnection, viewer: &Viewer, event: &event::Mo
 }
 
 /// Work shared by the feeds of one instance: many subscribers read the same new events and, with the same
-/// jurisdiction, roles and compacts, reach the same visibility decision, so each is made once. Only non-empty
-/// pages are kept (events are immutable and commit in sequence order, so a page read once stays a correct
-/// prefix), and both maps are bounded.
+/// jurisdiction, roles and compacts, reach the same visibility decision, so each is made once (feeds that need it
+/// meanwhile wait for it). Only non-empty pages are kept (events are immutable and commit in sequence order, so a
+/// page read once stays a correct prefix), and both maps are bounded. Live feeds take new events from the tail.
 #[derive(Debug, Default)]
 pub struct FeedCache {
     pages: std::sync::Mutex<HashMap<(String, i64), Page>>,
-    decisions: std::sync::Mutex<HashMap<(String, i64), bool>>,
+    decisions: std::sync::Mutex<HashMap<(String, i64), Decision>>,
     tail: std::sync::OnceLock<Arc<Tail>>,
 }
 
 const CACHE_LIMIT: usize = 20_000;
+
+/// A visibility decision, made by the first feed of a class that needs it while the others of the class wait for it.
+type Decision = Arc<tokio::sync::OnceCell<bool>>;
 
 /// A page of events, shared between the feeds that read it.
 type Page = Arc<Vec<event::Model>>;
@@ -240,25 +243,18 @@ impl FeedCache {
         if event.record_type == RecordType::WebhookEndpoint.as_str() {
             return visible(db, viewer, event).await;
         }
-        let key = (viewer_key.to_owned(), event.id);
-        if let Some(shown) = self.decision(&key) {
-            return Ok(shown);
-        }
-        let shown = visible(db, viewer, event).await?;
-        self.keep_decision(key, shown);
-        Ok(shown)
+        let decision = self.decision((viewer_key.to_owned(), event.id));
+        // A failed query leaves the decision unmade, for the next feed to try again.
+        Ok(*decision.get_or_try_init(|| visible(db, viewer, event)).await?)
     }
 
-    fn decision(&self, key: &(String, i64)) -> Option<bool> {
-        self.decisions.lock().unwrap_or_else(|p| p.into_inner()).get(key).copied()
-    }
-
-    fn keep_decision(&self, key: (String, i64), visible: bool) {
+    /// The decision of a class about an event, made or to be made.
+    fn decision(&self, key: (String, i64)) -> Decision {
         let mut decisions = self.decisions.lock().unwrap_or_else(|p| p.into_inner());
-        if decisions.len() >= CACHE_LIMIT {
+        if decisions.len() >= CACHE_LIMIT && !decisions.contains_key(&key) {
             decisions.clear();
         }
-        decisions.insert(key, visible);
+        decisions.entry(key).or_default().clone()
     }
 }
 
