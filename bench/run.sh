@@ -120,7 +120,10 @@ if wants_servers; then
     export COORDINATOR_TOKEN REPRESENTATIVE_TOKEN
     COORDINATOR_TOKEN="$(DATABASE_URL="$DB_URL" "$BIN" token --subject bench-coordinator --name "Bench Coordinator" \
         --role COORDINATOR --compact "$compact_id" 2>/dev/null)"
-    REPRESENTATIVE_TOKEN="$(DATABASE_URL="$DB_URL" "$BIN" token --subject bench-representative \
+    # The token of a representative the directory lists (the API checks the subject against it).
+    representative="$(psql "$DB_URL" -qAtc "SELECT subject FROM authorized_representatives
+        WHERE jurisdiction_id = '$jurisdiction_id' AND active AND subject IS NOT NULL ORDER BY subject LIMIT 1")"
+    REPRESENTATIVE_TOKEN="$(DATABASE_URL="$DB_URL" "$BIN" token --subject "$representative" \
         --name "Bench Representative" --jurisdiction "$jurisdiction_id" --role AUTHORIZED_REPRESENTATIVE 2>/dev/null)"
 
     echo "starting mutual-aid serve on 127.0.0.1:$API_PORT (release build, default settings: a pool of 10"
