@@ -6,7 +6,7 @@ use entities::{
     agreement, claim, compact, deadline, deployment, dispute, incident, inventory_item, membership, offer,
     request_recipient, resource_request,
 };
-use sea_orm::sea_query::{Expr, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
 
@@ -64,16 +64,17 @@ pub fn incidents_visible_to(viewer: &Viewer) -> Condition {
             .add(incident::Column::JurisdictionId.in_subquery(members_of_scoped_compacts(viewer)));
     }
     if viewer.jurisdiction_id.is_some() || !viewer.scoped_compacts().is_empty() {
-        // Whoever sees a request sees its incident.
-        any = any.add(
-            incident::Column::Id.in_subquery(
-                Query::select()
-                    .column(resource_request::Column::IncidentId)
-                    .from(resource_request::Entity)
-                    .cond_where(requests_visible_to(viewer))
-                    .to_owned(),
-            ),
-        );
+        // Whoever sees a request sees its incident. Correlated, so that a lookup of a few incidents probes the
+        // requests by incident instead of collecting every request the viewer sees.
+        let of_this_incident = Expr::col((resource_request::Entity, resource_request::Column::IncidentId))
+            .equals((incident::Entity, incident::Column::Id));
+        any = any.add(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(resource_request::Entity)
+                .cond_where(Condition::all().add(of_this_incident).add(requests_visible_to(viewer)))
+                .to_owned(),
+        ));
     }
     if any.is_empty() { nothing() } else { any }
 }
