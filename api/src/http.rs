@@ -22,7 +22,10 @@ use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 use crate::auth::{Viewer, bearer_token};
 use crate::error::AppError;
 use crate::gate::{self, Refusal, Transport};
-use crate::graphql::{AppSchema, build_schema, loaders::loaders};
+use crate::graphql::{
+    AppSchema, build_schema,
+    loaders::{loaders, query_loaders},
+};
 use crate::idempotency;
 use crate::state::AppState;
 
@@ -360,7 +363,8 @@ async fn execute(
                     }
                 },
                 None => {
-                    let request = admitted.request.data(viewer.clone()).data(loaders(
+                    let build = if admitted.operation == OperationType::Query { query_loaders } else { loaders };
+                    let request = admitted.request.data(viewer.clone()).data(build(
                         http.state.handle.clone(),
                         viewer.clone(),
                         delay,
@@ -400,12 +404,22 @@ async fn execute(
         (true, _, _) => StatusCode::BAD_REQUEST,
         (false, _, _) => StatusCode::OK,
     };
-    let mut body = serde_json::to_value(&response).unwrap_or(serde_json::Value::Null);
-    if request_error && let Some(object) = body.as_object_mut() {
-        // Nothing ran, so there is no `data` entry at all (not even null).
-        object.remove("data");
-    }
-    let mut http_response = (status, Json(body)).into_response();
+    let body = if request_error {
+        let mut body = serde_json::to_value(&response).unwrap_or(serde_json::Value::Null);
+        if let Some(object) = body.as_object_mut() {
+            // Nothing ran, so there is no `data` entry at all (not even null).
+            object.remove("data");
+        }
+        serde_json::to_vec(&body)
+    } else {
+        // Written once, straight from the response.
+        serde_json::to_vec(&response)
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(e) => return error_body(StatusCode::INTERNAL_SERVER_ERROR, &AppError::Internal(e.to_string()), media),
+    };
+    let mut http_response = (status, body).into_response();
     http_response.headers_mut().insert(header::CONTENT_TYPE, media.header());
     if status == StatusCode::METHOD_NOT_ALLOWED {
         http_response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));

@@ -29,7 +29,7 @@ use crate::auth::{Viewer, bearer_token};
 use crate::error::AppError;
 use crate::gate::{self, Transport};
 use crate::graphql::AppSchema;
-use crate::graphql::loaders::loaders;
+use crate::graphql::loaders::{loaders, query_loaders};
 use crate::state::AppState;
 
 /// The two subprotocols.
@@ -415,7 +415,11 @@ where
                                 admitted
                                     .request
                                     .data(viewer.clone())
-                                    .data(loaders(state.handle.clone(), viewer.clone(), delay)),
+                                    .data(if admitted.operation == OperationType::Query {
+                                        query_loaders(state.handle.clone(), viewer.clone(), delay)
+                                    } else {
+                                        loaders(state.handle.clone(), viewer.clone(), delay)
+                                    }),
                                 None,
                             ),
                         };

@@ -103,12 +103,17 @@ impl TestApp {
         };
         let mut state = AppState::build(config, clock).await.expect("build state");
         if let Some(counter) = options.statements.clone() {
-            state.db.set_metric_callback(move |info| {
-                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                if std::env::var("SHOW_SQL").is_ok() {
-                    eprintln!("SQL {}", &info.statement.sql.chars().take(90).collect::<String>());
-                }
-            });
+            // Every pool of the state counts: the writers' (and the request handle made of it) and the readers'.
+            for pool in [&mut state.db, &mut state.read_db] {
+                let counter = counter.clone();
+                pool.set_metric_callback(move |info| {
+                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if std::env::var("SHOW_SQL").is_ok() {
+                        eprintln!("SQL {}", &info.statement.sql.chars().take(90).collect::<String>());
+                    }
+                });
+            }
+            state.handle = api::db::Handle::Pool(state.db.clone());
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");

@@ -243,6 +243,14 @@ pub fn cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> u
     1 + edges.saturating_mul(child_complexity)
 }
 
+/// What a connection field selects of its nodes, through `nodes` and through `edges { node }` alike.
+pub fn node_selection<'a>(ctx: &'a async_graphql::Context<'a>) -> Option<async_graphql::Lookahead<'a>> {
+    let connection = ctx.look_ahead();
+    let mut fields = connection.field("nodes").selection_fields();
+    fields.extend(connection.field("edges").field("node").selection_fields());
+    async_graphql::Lookahead::try_from(fields.as_slice()).ok()
+}
+
 /// Runs a filtered select as one page of a connection in `order`: one statement for the rows, and one for the
 /// count if `totalCount` is selected.
 pub async fn paginate<E, T>(

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entities::{
     agreement, amendment, authorized_representative, claim, committee_vote, compact, deadline, deployment, dispute,
     document, incident, inventory_item, invoice_line, jurisdiction, jurisdiction_contact, membership, offer,
@@ -28,18 +28,56 @@ use crate::error::AppError;
 pub struct DbLoader {
     db: Handle,
     viewer: Viewer,
+    keeps: bool,
 }
 
 /// The loader of one request.
-pub type Loaders = DataLoader<DbLoader>;
+pub type Loaders = DataLoader<DbLoader, HashMapCache>;
 
-/// A new per-request loader.
+/// A new per-request loader that keeps nothing: every load reads the database afresh, as a mutation (which must see
+/// its own writes) and a subscription (whose loader lives as long as its stream) need.
 ///
 /// `delay` is the batching window: keys asked for within it share one statement. Resolving a list of more than
 /// 32 items yields to the runtime part-way, so on a busy machine a window shorter than that pause splits a batch
 /// in two (more statements, never one per row); a longer window costs that much latency per nesting level.
 pub fn loaders(db: Handle, viewer: Viewer, delay: std::time::Duration) -> Loaders {
-    DataLoader::new(DbLoader { db, viewer }, tokio::spawn).delay(delay)
+    build(db, viewer, delay, false)
+}
+
+/// A new loader for one query: the rows it reads are kept until the response is sent, so lists can read what
+/// their items' fields will ask for ahead of time ([`prefetch`]) and those fields wait for no batching window.
+pub fn query_loaders(db: Handle, viewer: Viewer, delay: std::time::Duration) -> Loaders {
+    build(db, viewer, delay, true)
+}
+
+fn build(db: Handle, viewer: Viewer, delay: std::time::Duration, keeps: bool) -> Loaders {
+    let loaders =
+        DataLoader::with_cache(DbLoader { db, viewer, keeps }, tokio::spawn, HashMapCache::default()).delay(delay);
+    loaders.enable_all_cache(keeps);
+    loaders
+}
+
+/// Reads the rows of `keys` now, in one statement whatever the timing, and keeps them for the fields that will ask
+/// for them; returns them too. Reads nothing when the loader keeps nothing (the fields then batch as usual) or when
+/// there are no keys.
+pub async fn prefetch<K>(
+    loaders: &Loaders,
+    keys: impl IntoIterator<Item = K>,
+) -> Result<HashMap<K, <DbLoader as Loader<K>>::Value>, async_graphql::Error>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    DbLoader: Loader<K, Error = async_graphql::Error>,
+{
+    if !loaders.loader().keeps {
+        return Ok(HashMap::new());
+    }
+    let keys: Vec<K> = keys.into_iter().collect::<std::collections::HashSet<_>>().into_iter().collect();
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found = loaders.loader().load(&keys).await?;
+    loaders.feed_many(found.clone()).await;
+    Ok(found)
 }
 
 fn db_error(err: sea_orm::DbErr) -> async_graphql::Error {

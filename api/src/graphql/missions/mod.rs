@@ -23,7 +23,7 @@ use crate::graphql::connection::{Window, connection};
 use crate::graphql::loaders::{
     AcceptedOnLine, AgreementById, AgreementsOf, AgreementsOfOffer, AmendmentsOf, CompactById, DeadlinesOf,
     DeploymentsOf, DeploymentsOfAgreement, DocumentsOf, IncidentById, JurisdictionById, LineItemsOf, OfferById,
-    OfferLinesOf, OffersOf, RecipientsOf, RequestById, TimeRecordsOf,
+    OfferLinesOf, OffersOf, RecipientsOf, RequestById, ResourceTypeById, TimeRecordsOf, prefetch,
 };
 use crate::graphql::types::{Compact, EventConnection, Incident, Jurisdiction, ResourceType, history, loaders};
 use crate::graphql::{db, state};
@@ -55,6 +55,78 @@ fn strings(value: &serde_json::Value) -> Vec<String> {
 
 /// A request for assistance (RMA Part I, SMAA Form 101, EMAC REQ-A section I, ICS 213 RR).
 pub struct ResourceRequest(pub resource_request::Model);
+
+/// Reads ahead what `selection` asks of each request of a list, so that the list costs a fixed number of
+/// statements however the runtime schedules its items: the page's line items, offers, agreements, deployments,
+/// addressees and incidents in one statement each, then every jurisdiction, resource type and compact they name in
+/// one statement each. Nothing is read for a field that is not selected, nor when the loader keeps nothing.
+pub(crate) async fn prefetch_requests(
+    ctx: &Context<'_>,
+    selection: &async_graphql::Lookahead<'_>,
+    rows: &[&resource_request::Model],
+) -> Result<()> {
+    let l = loaders(ctx);
+    let each = |field: &str| {
+        let wanted = selection.field(field).exists();
+        rows.iter().filter(move |_| wanted)
+    };
+    let (line_items, offers, agreements, deployments, recipients) = (
+        selection.field("lineItems"),
+        selection.field("offers"),
+        selection.field("agreements"),
+        selection.field("deployments"),
+        selection.field("recipients"),
+    );
+    let (lines, offered, agreed, deployed, addressed, _) = futures_util::try_join!(
+        prefetch(l, each("lineItems").map(|r| LineItemsOf(r.id))),
+        prefetch(l, each("offers").map(|r| OffersOf(r.id))),
+        prefetch(l, each("agreements").map(|r| AgreementsOf(r.id))),
+        prefetch(l, each("deployments").map(|r| DeploymentsOf(r.id))),
+        prefetch(l, each("recipients").map(|r| RecipientsOf(r.id))),
+        prefetch(l, each("incident").map(|r| IncidentById(r.incident_id))),
+    )?;
+
+    let mut jurisdictions: Vec<uuid::Uuid> =
+        each("requestingJurisdiction").map(|r| r.requesting_jurisdiction_id).collect();
+    if offers.field("assistingJurisdiction").exists() {
+        jurisdictions.extend(offered.values().flatten().map(|o| o.assisting_jurisdiction_id));
+    }
+    for (selected, parties) in [
+        (
+            &agreements,
+            agreed
+                .values()
+                .flatten()
+                .map(|a| (a.requesting_jurisdiction_id, a.assisting_jurisdiction_id))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            &deployments,
+            deployed.values().flatten().map(|d| (d.requesting_jurisdiction_id, d.assisting_jurisdiction_id)).collect(),
+        ),
+    ] {
+        if selected.field("requestingJurisdiction").exists() {
+            jurisdictions.extend(parties.iter().map(|p| p.0));
+        }
+        if selected.field("assistingJurisdiction").exists() {
+            jurisdictions.extend(parties.iter().map(|p| p.1));
+        }
+    }
+    if recipients.exists() {
+        jurisdictions.extend(addressed.values().flatten().map(|r| r.jurisdiction_id));
+    }
+    let resource_types: Vec<uuid::Uuid> = if line_items.field("resourceType").exists() {
+        lines.values().flatten().map(|line| line.resource_type_id).collect()
+    } else {
+        Vec::new()
+    };
+    futures_util::try_join!(
+        prefetch(l, jurisdictions.into_iter().map(JurisdictionById)),
+        prefetch(l, resource_types.into_iter().map(ResourceTypeById)),
+        prefetch(l, each("compact").map(|r| CompactById(r.compact_id))),
+    )?;
+    Ok(())
+}
 
 /// A request for assistance (RMA Part I, SMAA Form 101, EMAC REQ-A section I, ICS 213 RR). Visible to the
 /// requesting jurisdiction, to members it is open to, to members that answered it, and to the compact's

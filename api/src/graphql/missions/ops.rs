@@ -24,10 +24,11 @@ use crate::domain::requests::{
     DirectResourceRequestInput, RecordVerbalRequestInput, RequestStepInput,
 };
 use crate::domain::validate;
-use crate::graphql::connection::{Window, paginate};
+use crate::graphql::connection::{Window, node_selection, paginate};
 use crate::graphql::missions::{
     Agreement, AgreementConnection, Amendment, DeadlineConnection, Deployment, DeploymentConnection, Document,
     InventoryItem, InventoryItemConnection, Offer, ResourceRequest, ResourceRequestConnection, TimeRecord,
+    prefetch_requests,
 };
 use crate::graphql::ordering::{
     self, AgreementOrderField, DeadlineOrderField, DeploymentOrderField, OrderBy, ResourceRequestOrderField, order_of,
@@ -190,7 +191,12 @@ impl MissionQuery {
             select = select.filter(resource_request::Column::UpdatedAt.gte(at.0));
         }
         let order = order_of(order_by, resource_request::Column::Id.into_simple_expr());
-        Ok(paginate(db(ctx), select, &order, Window::new(first, after, last, before), ResourceRequest).await?.into())
+        let page = paginate(db(ctx), select, &order, Window::new(first, after, last, before), ResourceRequest).await?;
+        if let Some(selection) = node_selection(ctx) {
+            let rows: Vec<_> = page.edges.iter().map(|(_, request)| &request.0).collect();
+            prefetch_requests(ctx, &selection, &rows).await?;
+        }
+        Ok(page.into())
     }
 
     /// An offer by id; null if there is none or the caller may not see it.
